@@ -1,0 +1,45 @@
+# Two commands on a fresh machine with Python 3.11+, pip and make:
+#   make run    set up .venv and start the TUI on the sandbox
+#   make test   set up .venv with the test extras and run lint, format check and the suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test lint format snapshots screenshots bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(VENV)/bin/kmsworkbench $(ARGS)
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+snapshots: $(VENV)/.installed-test
+	$(PY) -m pytest tests/tui --snapshot-update -p no:xdist
+
+screenshots: $(VENV)/.installed-test
+	$(PY) scripts/screenshots.py
+
+bench: $(VENV)/.installed-test
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
