@@ -1,0 +1,480 @@
+"""KmsSession: one boto3 KMS client for a backend, typed calls, journal, explained errors.
+
+boto3 is imported here only inside functions, so importing kmsworkbench.service stays light.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from kmsworkbench.service.backend import Backend
+from kmsworkbench.service.errors import KmsError, explain, from_exception
+from kmsworkbench.service.journal import Journal, JournalEntry, aws_cli_command, redact_params
+from kmsworkbench.service.models import DecryptResult, GenerateResult, KeyInfo
+
+DEFAULT_MAX_POOL = 16
+SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+
+
+def _snake(operation: str) -> str:
+    import re
+
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", operation)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    return s.lower()
+
+
+class KmsSession:
+    """A KMS client for one backend. Thread-safe: the client is built once, lazily, and
+    boto3 clients may be shared between threads."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        journal: Journal | None = None,
+        *,
+        max_attempts: int | None = None,
+        max_pool_connections: int = DEFAULT_MAX_POOL,
+    ) -> None:
+        self.backend = backend
+        self.journal = journal if journal is not None else Journal()
+        self._max_attempts = max_attempts
+        self._max_pool = max_pool_connections
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._described: dict[str, KeyInfo] = {}
+        self._aliases: dict[str, list[str]] | None = None
+        self._sts: Any = None
+
+    # ----------------------------------------------------------------- client building
+
+    def _config_kwargs(self) -> dict[str, Any]:
+        retries: dict[str, Any] = {"mode": "standard"}
+        if self._max_attempts is not None:
+            retries["total_max_attempts"] = self._max_attempts
+        kwargs: dict[str, Any] = {
+            "retries": retries,
+            "max_pool_connections": self._max_pool,
+            "user_agent_extra": "kmsworkbench",
+        }
+        if self.backend.read_timeout is not None:
+            kwargs["read_timeout"] = self.backend.read_timeout
+        if self.backend.connect_timeout is not None:
+            kwargs["connect_timeout"] = self.backend.connect_timeout
+        return kwargs
+
+    def _boto3_session(self) -> Any:
+        import boto3.session
+
+        return boto3.session.Session(
+            profile_name=self.backend.profile, region_name=self.backend.region
+        )
+
+    def _build_client(self) -> Any:
+        backend = self.backend
+        if backend.debug:
+            from kmsworkbench.service._debug import enable_debug_logging
+
+            enable_debug_logging()
+        if backend.kind == "sandbox":
+            from kmsworkbench.sandbox.inprocess import make_client
+
+            return make_client(backend.resolved_data_dir, backend.region, **self._config_kwargs())
+        from botocore.config import Config
+
+        session = self._boto3_session()
+        verify: bool | str | None = None
+        if not backend.verify_ssl:
+            verify = False
+        elif backend.ca_bundle:
+            verify = backend.ca_bundle
+        return session.client(
+            "kms",
+            endpoint_url=backend.endpoint_url if backend.kind == "endpoint" else None,
+            verify=verify,
+            config=Config(**self._config_kwargs()),
+        )
+
+    def _get_client(self, operation: str) -> Any:
+        if self._client is not None:
+            return self._client
+        with self._client_lock:
+            if self._client is None:
+                try:
+                    self._client = self._build_client()
+                except Exception as exc:
+                    err = self._translate(exc, operation, {})
+                    self._record(operation, {}, 0.0, None, err)
+                    raise err from exc
+            return self._client
+
+    @property
+    def client(self) -> Any:
+        """The boto3 KMS client (built on first use; raises KmsError if it cannot be)."""
+        return self._get_client("CreateClient")
+
+    @property
+    def region(self) -> str | None:
+        """The region the client uses (builds the client)."""
+        return self.client.meta.region_name
+
+    def label(self) -> str:
+        region = self._client.meta.region_name if self._client is not None else None
+        return self.backend.label(region)
+
+    def close(self) -> None:
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            close = getattr(client, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> KmsSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- calls and journal
+
+    def _effective_region(self) -> str | None:
+        client = self._client
+        return client.meta.region_name if client is not None else self.backend.region
+
+    def _translate(self, exc: BaseException, operation: str, params: dict[str, Any]) -> KmsError:
+        return from_exception(
+            exc,
+            operation,
+            params=params,
+            region=self._effective_region(),
+            profile=self.backend.profile,
+            endpoint_url=self.backend.endpoint_url if self.backend.kind == "endpoint" else None,
+        )
+
+    def _record(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        latency_ms: float,
+        response: dict[str, Any] | None,
+        error: KmsError | None,
+    ) -> None:
+        kept = redact_params(params)
+        meta = (response or {}).get("ResponseMetadata") or {}
+        entry = JournalEntry(
+            operation=operation,
+            params=kept,
+            ok=error is None,
+            error_code=error.code if error else None,
+            latency_ms=latency_ms,
+            request_id=(error.request_id if error else meta.get("RequestId")) or None,
+            aws_cli=aws_cli_command(operation, kept, self.backend, self._effective_region()),
+            error_message=error.message if error else None,
+            backend_label=self.label(),
+        )
+        self.journal.record(entry)
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Call a KMS operation by its API name (e.g. "DescribeKey"), journaled; any
+        failure becomes a KmsError. The response is botocore's dict."""
+        client = self._get_client(operation)
+        method = getattr(client, _snake(operation))
+        start = time.perf_counter()
+        try:
+            response = method(**params)
+        except Exception as exc:
+            err = self._translate(exc, operation, params)
+            self._record(operation, params, (time.perf_counter() - start) * 1000, None, err)
+            raise err from exc
+        self._record(operation, params, (time.perf_counter() - start) * 1000, response, None)
+        return response
+
+    def _paginate(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Pages of a paginated operation (botocore's paginator), each page journaled."""
+        client = self._get_client(operation)
+        paginator = client.get_paginator(_snake(operation))
+        pages = iter(paginator.paginate(**params))
+        marker: str | None = None
+        while True:
+            call_params = dict(params)
+            if marker:
+                call_params["Marker"] = marker
+            start = time.perf_counter()
+            try:
+                page = next(pages)
+            except StopIteration:
+                return
+            except Exception as exc:
+                err = self._translate(exc, operation, call_params)
+                self._record(
+                    operation, call_params, (time.perf_counter() - start) * 1000, None, err
+                )
+                raise err from exc
+            self._record(operation, call_params, (time.perf_counter() - start) * 1000, page, None)
+            marker = page.get("NextMarker")
+            yield page
+
+    # ----------------------------------------------------------------- listing
+
+    def _alias_map(self) -> dict[str, list[str]]:
+        aliases: dict[str, list[str]] = {}
+        for page in self._paginate("ListAliases"):
+            for alias in page.get("Aliases", []):
+                target = alias.get("TargetKeyId")
+                if target:
+                    aliases.setdefault(target, []).append(alias["AliasName"])
+        for names in aliases.values():
+            names.sort()
+        with self._cache_lock:
+            self._aliases = aliases
+        return aliases
+
+    def iter_keys(self) -> Iterator[list[KeyInfo]]:
+        """Batches of keys as ListKeys pages arrive, each key with its aliases (ListAliases
+        runs alongside the first ListKeys page). Not described yet."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kms-aliases") as pool:
+            aliases_future: Future[dict[str, list[str]]] = pool.submit(self._alias_map)
+            for page in self._paginate("ListKeys"):
+                aliases = aliases_future.result()
+                batch: list[KeyInfo] = []
+                for key in page.get("Keys", []):
+                    key_id = key["KeyId"]
+                    info = KeyInfo(key_id, key.get("KeyArn", ""), list(aliases.get(key_id, [])))
+                    with self._cache_lock:
+                        cached = self._described.get(key_id)
+                    if cached is not None:
+                        cached.aliases = info.aliases
+                        info = cached
+                    batch.append(info)
+                yield batch
+            aliases_future.result()
+
+    def list_keys(self) -> list[KeyInfo]:
+        """Every key with its aliases, undescribed."""
+        return [info for batch in self.iter_keys() for info in batch]
+
+    def describe_key(self, key_id: str) -> KeyInfo:
+        """DescribeKey (cached per session); raises KmsError."""
+        with self._cache_lock:
+            cached = self._described.get(key_id)
+        if cached is not None and cached.metadata is not None:
+            return cached
+        response = self.call("DescribeKey", KeyId=key_id)
+        meta = response["KeyMetadata"]
+        with self._cache_lock:
+            aliases = list((self._aliases or {}).get(meta["KeyId"], []))
+            existing = self._described.get(meta["KeyId"])
+        if existing is not None and not aliases:
+            aliases = existing.aliases
+        if not aliases and key_id.startswith("alias/"):
+            aliases = [key_id]
+        info = KeyInfo(meta["KeyId"], meta["Arn"], aliases, meta)
+        with self._cache_lock:
+            self._described[meta["KeyId"]] = info
+            self._described[key_id] = info
+            self._described[meta["Arn"]] = info
+        return info
+
+    def describe_keys(
+        self,
+        keys: Iterable[str | KeyInfo],
+        on_result: Callable[[KeyInfo], None],
+        max_workers: int = 8,
+    ) -> None:
+        """DescribeKey for each key on a bounded pool; ``on_result`` gets each KeyInfo
+        (described, or with ``error`` set) from a worker thread. Returns when all are done."""
+        items = list(keys)
+        refs = [k.key_id if isinstance(k, KeyInfo) else k for k in items]
+        given = {k.key_id: k for k in items if isinstance(k, KeyInfo)}
+
+        def one(ref: str) -> None:
+            try:
+                info = self.describe_key(ref)
+                original = given.get(ref)
+                if original is not None:
+                    original.metadata = info.metadata
+                    original.error = None
+                    if original.aliases:
+                        info.aliases = original.aliases
+            except KmsError as exc:
+                info = given.get(ref) or KeyInfo(ref, ref if ref.startswith("arn:") else "")
+                info.error = f"{exc.code}: {exc.message}" if exc.message else exc.code
+            on_result(info)
+
+        if not refs:
+            return
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(max_workers, len(refs))), thread_name_prefix="kms-describe"
+        ) as pool:
+            for future in [pool.submit(one, ref) for ref in refs]:
+                future.result()
+
+    def list_keys_described(self, max_workers: int = 8) -> list[KeyInfo]:
+        """Every key, with aliases and metadata (in ListKeys order)."""
+        keys = self.list_keys()
+        self.describe_keys(list(keys), lambda _info: None, max_workers=max_workers)
+        with self._cache_lock:
+            return [self._described.get(k.key_id, k) for k in keys]
+
+    def invalidate(self, key_id: str | None = None) -> None:
+        """Forget cached descriptions (of one key, or all)."""
+        with self._cache_lock:
+            if key_id is None:
+                self._described.clear()
+                self._aliases = None
+                return
+            info = self._described.get(key_id)
+            for ref in [r for r, v in self._described.items() if v is info or r == key_id]:
+                del self._described[ref]
+
+    # ----------------------------------------------------------------- data key pairs
+
+    def generate_pair(
+        self,
+        key_id: str,
+        spec: str,
+        encryption_context: dict[str, str] | None = None,
+        grant_tokens: list[str] | None = None,
+        dry_run: bool = False,
+        with_plaintext: bool = False,
+    ) -> GenerateResult:
+        """GenerateDataKeyPairWithoutPlaintext (or GenerateDataKeyPair with
+        ``with_plaintext``). A dry run raises KmsError DryRunOperationException when the
+        call would have succeeded, as KMS does."""
+        params: dict[str, Any] = {"KeyId": key_id, "KeyPairSpec": spec}
+        if encryption_context:
+            params["EncryptionContext"] = dict(encryption_context)
+        if grant_tokens:
+            params["GrantTokens"] = list(grant_tokens)
+        if dry_run:
+            params["DryRun"] = True
+        operation = (
+            "GenerateDataKeyPair" if with_plaintext else "GenerateDataKeyPairWithoutPlaintext"
+        )
+        response = self.call(operation, **params)
+        plaintext = response.get("PrivateKeyPlaintext")
+        raw = {k: v for k, v in response.items() if k != "PrivateKeyPlaintext"}
+        return GenerateResult(
+            key_arn=response["KeyId"],
+            key_pair_spec=response.get("KeyPairSpec", spec),
+            public_key=response["PublicKey"],
+            private_key_ciphertext=response["PrivateKeyCiphertextBlob"],
+            key_material_id=response.get("KeyMaterialId"),
+            private_key_plaintext=plaintext if with_plaintext else None,
+            raw=raw,
+        )
+
+    def decrypt_private_key(
+        self,
+        ciphertext: bytes,
+        encryption_context: dict[str, str] | None = None,
+        key_id: str | None = None,
+        grant_tokens: list[str] | None = None,
+        dry_run: bool = False,
+    ) -> DecryptResult:
+        """Decrypt a PrivateKeyCiphertextBlob. The plaintext stays in memory only."""
+        params: dict[str, Any] = {"CiphertextBlob": ciphertext}
+        if encryption_context:
+            params["EncryptionContext"] = dict(encryption_context)
+        if key_id:
+            params["KeyId"] = key_id
+        if grant_tokens:
+            params["GrantTokens"] = list(grant_tokens)
+        if dry_run:
+            params["DryRun"] = True
+        response = self.call("Decrypt", **params)
+        return DecryptResult(
+            key_arn=response.get("KeyId", key_id or ""),
+            plaintext=response["Plaintext"],
+            encryption_algorithm=response.get("EncryptionAlgorithm"),
+            key_material_id=response.get("KeyMaterialId"),
+        )
+
+    # ----------------------------------------------------------------- key management
+
+    def create_key(self, description: str = "", alias: str | None = None) -> KeyInfo:
+        """A symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT), with an alias."""
+        params: dict[str, Any] = {"KeySpec": SYMMETRIC_DEFAULT, "KeyUsage": "ENCRYPT_DECRYPT"}
+        if description:
+            params["Description"] = description
+        meta = self.call("CreateKey", **params)["KeyMetadata"]
+        aliases: list[str] = []
+        if alias:
+            name = alias if alias.startswith("alias/") else f"alias/{alias}"
+            self.create_alias(name, meta["KeyId"])
+            aliases.append(name)
+        info = KeyInfo(meta["KeyId"], meta["Arn"], aliases, meta)
+        with self._cache_lock:
+            self._described[meta["KeyId"]] = info
+            self._described[meta["Arn"]] = info
+            if self._aliases is not None and aliases:
+                self._aliases.setdefault(meta["KeyId"], []).extend(aliases)
+        return info
+
+    def enable_key(self, key_id: str) -> None:
+        self.call("EnableKey", KeyId=key_id)
+        self.invalidate(key_id)
+
+    def disable_key(self, key_id: str) -> None:
+        self.call("DisableKey", KeyId=key_id)
+        self.invalidate(key_id)
+
+    def schedule_key_deletion(self, key_id: str, pending_window_days: int = 7) -> datetime:
+        response = self.call(
+            "ScheduleKeyDeletion", KeyId=key_id, PendingWindowInDays=pending_window_days
+        )
+        self.invalidate(key_id)
+        return response["DeletionDate"]
+
+    def cancel_key_deletion(self, key_id: str) -> None:
+        self.call("CancelKeyDeletion", KeyId=key_id)
+        self.invalidate(key_id)
+
+    def create_alias(self, alias: str, key_id: str) -> None:
+        self.call("CreateAlias", AliasName=alias, TargetKeyId=key_id)
+        with self._cache_lock:
+            self._aliases = None
+        self.invalidate(key_id)
+
+    def caller_account(self) -> str | None:
+        """The account the calls go to: STS GetCallerIdentity on AWS; elsewhere the
+        account in the first key ARN the endpoint lists (the sandbox's own account)."""
+        if self.backend.kind == "aws":
+            client = self._get_client("GetCallerIdentity")
+            start = time.perf_counter()
+            try:
+                if self._sts is None:
+                    self._sts = self._boto3_session().client(
+                        "sts", region_name=client.meta.region_name
+                    )
+                response = self._sts.get_caller_identity()
+            except Exception as exc:
+                err = self._translate(exc, "GetCallerIdentity", {})
+                self._record(
+                    "GetCallerIdentity", {}, (time.perf_counter() - start) * 1000, None, err
+                )
+                raise err from exc
+            self._record(
+                "GetCallerIdentity", {}, (time.perf_counter() - start) * 1000, response, None
+            )
+            return response.get("Account")
+        page = self.call("ListKeys", Limit=1)
+        for key in page.get("Keys", []):
+            parts = str(key.get("KeyArn", "")).split(":")
+            if len(parts) > 4 and parts[4]:
+                return parts[4]
+        return None
+
+
+def explain_error(exc: KmsError) -> tuple[str, str]:
+    """(explanation, remedy) for an error (already on the KmsError; kept for symmetry)."""
+    if exc.explanation:
+        return exc.explanation, exc.remedy
+    return explain(exc.code, exc.message, exc.operation)
