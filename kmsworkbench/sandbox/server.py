@@ -93,8 +93,6 @@ _HTTP_ERROR_CODES: dict[int, str] = {
     413: "RequestEntityTooLargeException",
     414: "RequestURITooLongException",
     431: "RequestHeaderFieldsTooLargeException",
-    501: "NotImplementedException",
-    505: "HTTPVersionNotSupportedException",
 }
 
 
@@ -417,6 +415,8 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors found by the stdlib request parser, as KMS-shaped JSON."""
         status = int(code)
+        if status >= 500:  # e.g. 505 for "HTTP/9.9": bad input is the client's fault, a 400
+            status = 400
         error = _HTTP_ERROR_CODES.get(status, "BadRequestException")
         text = message or HTTPStatus(status).phrase
         if explain:
@@ -706,6 +706,42 @@ def start_background(
         raise
 
 
+def serve_app_forever(
+    app: KmsApp,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    limits: ServerLimits | None = None,
+) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM (handlers are installed when called from the main
+    thread), then stop gracefully: requests in flight are answered before this returns."""
+    server = KmsHTTPServer((host, port), app, limits)
+    previous: dict[int, object] = {}
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        logger.info("stopping (%s); finishing requests in flight", signal.Signals(signum).name)
+        server.request_stop()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    try:
+        if in_main:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, _on_signal)
+        bound_host, bound_port = server.server_address[:2]
+        if on_ready is not None:
+            on_ready(endpoint_url_for(str(bound_host), int(bound_port)))
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            server.request_stop()
+    finally:
+        server.request_stop()
+        server.drain()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
 def serve_forever(
     data_dir: str | Path,
     host: str = DEFAULT_HOST,
@@ -715,36 +751,12 @@ def serve_forever(
     on_ready: Callable[[str], None] | None = None,
     limits: ServerLimits | None = None,
 ) -> None:
-    """Serve the sandbox in ``data_dir`` until SIGINT or SIGTERM (from the main thread), then
-    stop gracefully: requests in flight are answered before this returns."""
+    """Serve the sandbox in ``data_dir`` until SIGINT or SIGTERM, then stop gracefully."""
     from kmsworkbench.sandbox import Sandbox
 
     sandbox = Sandbox.open(data_dir, region)
     try:
-        server = KmsHTTPServer((host, port), sandbox, limits)
-        previous: dict[int, object] = {}
-
-        def _on_signal(signum: int, frame: FrameType | None) -> None:
-            logger.info("stopping (%s); finishing requests in flight", signal.Signals(signum).name)
-            server.request_stop()
-
-        in_main = threading.current_thread() is threading.main_thread()
-        if in_main:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                previous[sig] = signal.signal(sig, _on_signal)
-        try:
-            bound_host, bound_port = server.server_address[:2]
-            if on_ready is not None:
-                on_ready(endpoint_url_for(str(bound_host), int(bound_port)))
-            try:
-                server.run()
-            except KeyboardInterrupt:
-                server.request_stop()
-            server.drain()
-        finally:
-            if in_main:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)  # type: ignore[arg-type]
+        serve_app_forever(sandbox, host, port, on_ready=on_ready, limits=limits)
     finally:
         sandbox.close()
 
@@ -759,6 +771,7 @@ __all__ = [
     "endpoint_url_for",
     "is_loopback",
     "serve_app_background",
+    "serve_app_forever",
     "serve_forever",
     "start_background",
 ]
