@@ -1,0 +1,339 @@
+"""``kmsworkbench generate``: GenerateDataKeyPairWithoutPlaintext, flag for flag with
+``aws kms generate-data-key-pair-without-plaintext``, and the same JSON output.
+
+The pair is kept in the library (``--name NAME``, or a name made from the spec and time)
+unless ``--no-save``. ``--count N --out-dir DIR`` generates N pairs concurrently within the
+spec's KMS quota, writes each to DIR with a ``manifest.json``, and slows down on throttling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kmsworkbench import paths
+from kmsworkbench.cli import UsageError
+from kmsworkbench.commands._blobs import read_text_param, write_file
+from kmsworkbench.commands._output import emit, guarded, note
+
+INPUT_SKELETON: dict[str, Any] = {
+    "EncryptionContext": {"KeyName": ""},
+    "KeyId": "",
+    "KeyPairSpec": "RSA_2048",
+    "GrantTokens": [""],
+    "DryRun": True,
+}
+OUTPUT_SKELETON: dict[str, Any] = {
+    "PrivateKeyCiphertextBlob": "blob",
+    "PublicKey": "blob",
+    "KeyId": "KeyIdType",
+    "KeyPairSpec": "RSA_2048",
+    "KeyMaterialId": "BackingKeyIdType",
+}
+_INPUT_MEMBERS = {
+    "KeyId": "key_id",
+    "KeyPairSpec": "key_pair_spec",
+    "EncryptionContext": "encryption_context",
+    "GrantTokens": "grant_tokens",
+    "DryRun": "dry_run",
+}
+MANIFEST = "manifest.json"
+TITLE = "GenerateDataKeyPairWithoutPlaintext"
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "generate",
+        parents=parents,
+        help="generate a data key pair (GenerateDataKeyPairWithoutPlaintext)",
+        description="Generate a data key pair under a symmetric KMS key, as "
+        "aws kms generate-data-key-pair-without-plaintext does, and keep it in the library.",
+    )
+    p.add_argument(
+        "--key-id", help="the symmetric KMS key: key ID, key ARN, alias name or alias ARN"
+    )
+    p.add_argument("--key-pair-spec", help="RSA_2048, ECC_NIST_P256, ... (see keypairs)")
+    p.add_argument(
+        "--encryption-context",
+        help="k1=v1,k2=v2 or a JSON object (or file://FILE); not secret: CloudTrail logs it",
+    )
+    p.add_argument("--grant-tokens", nargs="+", metavar="TOKEN", help="grant tokens")
+    dry = p.add_mutually_exclusive_group()
+    dry.add_argument("--dry-run", dest="dry_run", action="store_true", default=None)
+    dry.add_argument("--no-dry-run", dest="dry_run", action="store_false")
+    save = p.add_mutually_exclusive_group()
+    save.add_argument("--name", help="the name to keep the pair under in the library")
+    save.add_argument("--no-save", action="store_true", help="do not keep the pair in the library")
+    p.add_argument("--count", type=int, help="generate this many pairs (needs --out-dir)")
+    p.add_argument("--out-dir", help="folder for the pairs of --count and manifest.json")
+    p.add_argument("--cli-input-json", help="the request as JSON (or file://FILE)")
+    p.add_argument("--cli-input-yaml", help="the request as YAML (or file://FILE)")
+    p.add_argument(
+        "--generate-cli-skeleton",
+        nargs="?",
+        const="input",
+        choices=("input", "output"),
+        help="print a request (input) or response (output) template and exit",
+    )
+    p.set_defaults(func=run)
+
+
+def _apply_cli_input(args: argparse.Namespace) -> None:
+    """Fill options not given on the command line from --cli-input-json/yaml (the command
+    line wins, as in the AWS CLI)."""
+    source = args.cli_input_json or args.cli_input_yaml
+    if not source:
+        return
+    option = "--cli-input-json" if args.cli_input_json else "--cli-input-yaml"
+    text = read_text_param(option, source)
+    try:
+        if args.cli_input_json:
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except (ValueError, Exception) as exc:
+        if isinstance(exc, UsageError):
+            raise
+        raise UsageError(f"Error parsing parameter '{option}': {exc}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"Error parsing parameter '{option}': expected an object")
+    unknown = sorted(set(data) - set(_INPUT_MEMBERS))
+    if unknown:
+        raise UsageError(
+            f"Parameter validation failed:\nUnknown parameter in input: {unknown[0]!r}, must be "
+            f"one of: {', '.join(_INPUT_MEMBERS)}"
+        )
+    for member, attr in _INPUT_MEMBERS.items():
+        if member in data and getattr(args, attr) is None:
+            value = data[member]
+            if member == "EncryptionContext":
+                if not isinstance(value, dict):
+                    raise UsageError("EncryptionContext in the input must be an object")
+                value = json.dumps(value)
+            setattr(args, attr, value)
+
+
+def _context(args: argparse.Namespace) -> dict[str, str]:
+    from kmsworkbench.service import ContextParseError, parse_encryption_context
+
+    if args.encryption_context is None:
+        return {}
+    text = read_text_param("--encryption-context", args.encryption_context)
+    try:
+        return parse_encryption_context(text)
+    except ContextParseError as exc:
+        raise UsageError(
+            f"Error parsing parameter '--encryption-context': {exc}\n{exc.pointer()}"
+        ) from None
+
+
+def _default_name(spec: str) -> str:
+    return f"{spec.lower().replace('_', '-')}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+
+
+@guarded
+def run(args: argparse.Namespace) -> int:
+    if args.generate_cli_skeleton:
+        skeleton = INPUT_SKELETON if args.generate_cli_skeleton == "input" else OUTPUT_SKELETON
+        sys.stdout.write(json.dumps(skeleton, indent=4) + "\n")
+        return 0
+    _apply_cli_input(args)
+    missing = [
+        f
+        for f, a in (("--key-id", "key_id"), ("--key-pair-spec", "key_pair_spec"))
+        if not getattr(args, a)
+    ]
+    if missing:
+        raise UsageError(
+            f"kmsworkbench generate: error: the following arguments are required: {', '.join(missing)}"
+        )
+    context = _context(args)
+    if args.count is not None:
+        if args.count < 1:
+            raise UsageError("--count must be at least 1")
+        if not args.out_dir:
+            raise UsageError("--count needs --out-dir DIR (where the pairs and manifest.json go)")
+        if args.dry_run:
+            raise UsageError("--dry-run generates nothing; use it without --count")
+        return _run_batch(args, context)
+    if args.out_dir:
+        raise UsageError("--out-dir goes with --count N")
+
+    from kmsworkbench.pairs import PairLibrary, PairRecord, validate_name
+    from kmsworkbench.service import Backend, KmsSession
+
+    library = PairLibrary(paths.data_dir(args.data_dir))
+    save = not args.no_save and not args.dry_run
+    if save and args.name:
+        problem = validate_name(args.name)
+        if problem:
+            raise UsageError(problem)
+        if library.exists(args.name):
+            raise UsageError(
+                f"A pair named {args.name!r} is already in the library; pick another --name."
+            )
+    backend = Backend.from_args(args)
+    with KmsSession(backend) as session:
+        result = session.generate_pair(
+            args.key_id,
+            args.key_pair_spec,
+            encryption_context=context,
+            grant_tokens=args.grant_tokens,
+            dry_run=bool(args.dry_run),
+        )
+        label = session.label()
+    if save:
+        record = library.add(
+            PairRecord(
+                name=args.name or _default_name(result.key_pair_spec),
+                key_arn=result.key_arn,
+                key_pair_spec=result.key_pair_spec,
+                encryption_context=context,
+                public_key=result.public_key,
+                private_key_ciphertext=result.private_key_ciphertext,
+                backend=label,
+                key_material_id=result.key_material_id,
+            ),
+            unique=not args.name,
+        )
+        if sys.stderr.isatty():
+            note(f"Kept in the library as {record.name!r} (kmsworkbench pairs show {record.name}).")
+    emit(result.cli_output(), args, TITLE)
+    return 0
+
+
+def _run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
+    from kmsworkbench.pairs import PairLibrary, PairRecord, validate_name
+    from kmsworkbench.service import Backend, KmsSession
+    from kmsworkbench.service.batch import generate_batch, rate_for_spec
+
+    out_dir = Path(args.out_dir).expanduser()
+    if (out_dir / MANIFEST).exists():
+        raise UsageError(f"{out_dir / MANIFEST} already exists; choose an empty --out-dir.")
+    base = args.name or _default_name(args.key_pair_spec)
+    if args.name and validate_name(args.name):
+        raise UsageError(validate_name(args.name) or "")
+    count: int = args.count
+    backend = Backend.from_args(args)
+    progress = _Progress(count, args.key_pair_spec, rate_for_spec(args.key_pair_spec))
+    with KmsSession(backend) as session, progress:
+        results = generate_batch(
+            session,
+            args.key_id,
+            args.key_pair_spec,
+            count,
+            encryption_context=context,
+            grant_tokens=args.grant_tokens,
+            on_result=lambda _i, _r: progress.advance(),
+            on_throttle=progress.throttled,
+        )
+        label = session.label()
+    library = None if args.no_save else PairLibrary(paths.data_dir(args.data_dir))
+    width = max(4, len(str(count)))
+    entries: list[dict[str, Any]] = []
+    for index, result in enumerate(results, start=1):
+        stem = f"pair-{index:0{width}d}"
+        response_file = f"{stem}.json"
+        public_file = f"{stem}.public.der"
+        cipher_file = f"{stem}.private-key-ciphertext.bin"
+        write_file(out_dir / response_file, json.dumps(result.cli_output(), indent=4) + "\n")
+        write_file(out_dir / public_file, result.public_key)
+        write_file(out_dir / cipher_file, result.private_key_ciphertext)
+        name = None
+        if library is not None:
+            record = library.add(
+                PairRecord(
+                    name=f"{base}-{index:0{width}d}",
+                    key_arn=result.key_arn,
+                    key_pair_spec=result.key_pair_spec,
+                    encryption_context=context,
+                    public_key=result.public_key,
+                    private_key_ciphertext=result.private_key_ciphertext,
+                    backend=label,
+                    key_material_id=result.key_material_id,
+                ),
+                unique=True,
+            )
+            name = record.name
+        entries.append(
+            {
+                "Index": index,
+                "Name": name,
+                "ResponseFile": response_file,
+                "PublicKeyFile": public_file,
+                "PrivateKeyCiphertextFile": cipher_file,
+                "PublicKeySha256": hashlib.sha256(result.public_key).hexdigest(),
+                "KeyMaterialId": result.key_material_id,
+            }
+        )
+    manifest: dict[str, Any] = {
+        "KeyId": results[0].key_arn,
+        "KeyPairSpec": results[0].key_pair_spec,
+        "EncryptionContext": context,
+        "Count": len(results),
+        "CreatedAt": datetime.now(UTC).isoformat(),
+        "Backend": label,
+        "Pairs": entries,
+    }
+    write_file(out_dir / MANIFEST, json.dumps(manifest, indent=4, ensure_ascii=False) + "\n")
+    emit(manifest, args, "Manifest")
+    return 0
+
+
+class _Progress:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, total: int, spec: str, rate: float) -> None:
+        self.total = total
+        self._lock = threading.Lock()
+        self._progress: Any = None
+        self._task: Any = None
+        self._label = f"{spec} pairs (≤ {rate:g}/s)"
+        self._enabled = sys.stderr.isatty()
+
+    def __enter__(self) -> _Progress:
+        if self._enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task(self._label, total=self.total)
+        return self
+
+    def advance(self) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._progress.advance(self._task)
+
+    def throttled(self, new_rate: float) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._progress.update(
+                    self._task, description=f"throttled: slowing to {new_rate:g}/s"
+                )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)

@@ -1,0 +1,204 @@
+"""``kmsworkbench pairs list|show|export|import|delete|rename``: the library of pairs."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from typing import Any
+
+from kmsworkbench import paths
+from kmsworkbench.cli import UsageError
+from kmsworkbench.commands._blobs import read_text_param, write_file
+from kmsworkbench.commands._output import emit, guarded, note
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "pairs",
+        parents=parents,
+        help="the library of generated pairs",
+        description="List, show, export, import, rename and delete the pairs kept in the "
+        "library. The library holds public keys and encrypted private keys only.",
+    )
+    sub = p.add_subparsers(dest="pairs_command", metavar="ACTION", required=True)
+
+    ls = sub.add_parser("list", parents=parents, help="list the pairs, newest first")
+    ls.set_defaults(func=run_list)
+
+    show = sub.add_parser("show", parents=parents, help="one pair in full")
+    show.add_argument("name")
+    show.set_defaults(func=run_show)
+
+    export = sub.add_parser(
+        "export",
+        parents=parents,
+        help="export a public key, an encrypted private key, or a bundle",
+        description="With --public-key FORMAT or --private-key FORMAT, export that part of "
+        "one pair; otherwise a JSON bundle of the named pairs (all when none is named), "
+        "which pairs import reads.",
+    )
+    export.add_argument("names", nargs="*", metavar="NAME")
+    what = export.add_mutually_exclusive_group()
+    what.add_argument("--public-key", choices=("PEM", "DER", "JWK"), type=str.upper)
+    what.add_argument(
+        "--private-key",
+        choices=("raw", "base64"),
+        type=str.lower,
+        help="the encrypted private key (PrivateKeyCiphertextBlob)",
+    )
+    export.add_argument("--outfile", help="write here instead of standard output")
+    export.set_defaults(func=run_export)
+
+    imp = sub.add_parser("import", parents=parents, help="import a bundle (file://F, F or -)")
+    imp.add_argument("bundle")
+    imp.set_defaults(func=run_import)
+
+    delete = sub.add_parser("delete", parents=parents, help="delete pairs from the library")
+    delete.add_argument("names", nargs="+", metavar="NAME")
+    delete.set_defaults(func=run_delete)
+
+    rename = sub.add_parser("rename", parents=parents, help="rename a pair")
+    rename.add_argument("old")
+    rename.add_argument("new")
+    rename.set_defaults(func=run_rename)
+
+
+def _library(args: argparse.Namespace) -> Any:
+    from kmsworkbench.pairs import PairLibrary
+
+    return PairLibrary(paths.data_dir(getattr(args, "data_dir", None)))
+
+
+def _get(library: Any, name: str) -> Any:
+    try:
+        return library.get(name)
+    except KeyError:
+        raise UsageError(
+            f"No pair named {name!r} in the library (kmsworkbench pairs list)."
+        ) from None
+
+
+def _summary_row(record: Any) -> dict[str, Any]:
+    return {
+        "Name": record.name,
+        "KeyPairSpec": record.key_pair_spec,
+        "KeyId": record.key_arn,
+        "EncryptionContext": dict(record.encryption_context),
+        "CreatedAt": record.created_at.isoformat(),
+        "Backend": record.backend,
+    }
+
+
+@guarded
+def run_list(args: argparse.Namespace) -> int:
+    library = _library(args)
+    records = library.list()
+    for path, reason in library.skipped:
+        note(f"skipped damaged pair file {path.name}: {reason}")
+    emit({"Pairs": [_summary_row(r) for r in records]}, args, "Pairs")
+    return 0
+
+
+@guarded
+def run_show(args: argparse.Namespace) -> int:
+    record = _get(_library(args), args.name)
+    data = _summary_row(record)
+    data["KeyMaterialId"] = record.key_material_id
+    data["PublicKey"] = record.to_json()["public_key"]
+    data["PrivateKeyCiphertextBlob"] = record.to_json()["private_key_ciphertext"]
+    data["PublicKeySha256"] = hashlib.sha256(record.public_key).hexdigest()
+    try:
+        from kmsworkbench.keypairs import load_public_key
+
+        info = load_public_key(record.public_key)
+        data["PublicKeySummary"] = info.summary
+        data["PublicKeyFingerprint"] = info.fingerprint_hex
+    except (ImportError, ValueError):
+        pass
+    emit(data, args, "Pair")
+    return 0
+
+
+def _write_out(data: bytes, outfile: str | None, binary: bool) -> None:
+    if outfile:
+        write_file(outfile, data)
+        return
+    if binary and sys.stdout.isatty():
+        raise UsageError("That is binary; pass --outfile FILE (or pipe it).")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+@guarded
+def run_export(args: argparse.Namespace) -> int:
+    library = _library(args)
+    if args.public_key or args.private_key:
+        if len(args.names) != 1:
+            raise UsageError("--public-key / --private-key export one pair: name exactly one.")
+        record = _get(library, args.names[0])
+        if args.public_key:
+            _write_out(
+                record.export_public_key(args.public_key), args.outfile, args.public_key == "DER"
+            )
+        else:
+            data = record.export_private_key_ciphertext(args.private_key)
+            _write_out(data, args.outfile, args.private_key == "raw")
+        return 0
+    for name in args.names:
+        _get(library, name)
+    bundle = library.export_bundle(args.names or None)
+    text = json.dumps(bundle, indent=4, ensure_ascii=False) + "\n"
+    if args.outfile:
+        write_file(args.outfile, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+@guarded
+def run_import(args: argparse.Namespace) -> int:
+    from kmsworkbench.pairs import BundleError
+
+    if args.bundle == "-":
+        text = sys.stdin.read()
+    elif args.bundle.startswith(("file://", "fileb://")):
+        text = read_text_param("bundle", args.bundle)
+    else:
+        text = read_text_param("bundle", "file://" + args.bundle)
+    try:
+        bundle = json.loads(text)
+        records = _library(args).import_bundle(bundle)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"The bundle is not JSON: {exc}") from None
+    except BundleError as exc:
+        raise UsageError(f"Cannot import the bundle: {exc}") from None
+    emit({"Imported": [r.name for r in records]}, args, "Imported")
+    return 0
+
+
+@guarded
+def run_delete(args: argparse.Namespace) -> int:
+    library = _library(args)
+    for name in args.names:
+        _get(library, name)
+    for name in args.names:
+        library.delete(name)
+    emit({"Deleted": list(args.names)}, args, "Deleted")
+    return 0
+
+
+@guarded
+def run_rename(args: argparse.Namespace) -> int:
+    from kmsworkbench.pairs import PairExistsError
+
+    library = _library(args)
+    _get(library, args.old)
+    try:
+        record = library.rename(args.old, args.new)
+    except (PairExistsError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    emit({"Name": record.name}, args, "Renamed")
+    return 0
