@@ -1,0 +1,148 @@
+"""The embedded sandbox KMS: persistent, faithful to AWS KMS, reached through boto3.
+
+``Sandbox.open(data_dir, region=None)`` opens (creating and seeding on first use) the store in
+``data_dir``; ``Sandbox.handle(target, body)`` answers one KMS JSON 1.1 request. The rest of
+the project reaches it only through a boto3 client: in-process with
+:func:`kmsworkbench.sandbox.inprocess.make_client`, or over HTTP with
+``kmsworkbench.sandbox.server``.
+
+Modules: ``store`` (SQLite), ``blob`` (ciphertext format), ``errors`` (codes and messages),
+``validation`` (constraints from botocore's model), ``engine`` (operation semantics),
+``protocol`` (JSON in and out), ``seed`` (a fresh folder's keys), ``inprocess`` (botocore
+hook).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from kmsworkbench.sandbox import protocol
+from kmsworkbench.sandbox.engine import REGION_RE, Engine, partition_of
+from kmsworkbench.sandbox.store import Store
+
+__all__ = ["DEFAULT_REGION", "Sandbox"]
+
+DEFAULT_REGION = "us-east-1"
+_B32 = string.ascii_uppercase + "234567"
+_SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
+
+
+def _new_account_id() -> str:
+    return str(secrets.randbelow(9 * 10**11) + 10**11)  # 12 digits, no leading zero
+
+
+def _new_access_key_id() -> str:
+    return "AKIA" + "".join(secrets.choice(_B32) for _ in range(16))
+
+
+def _new_secret_access_key() -> str:
+    return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
+
+
+def check_region(region: str) -> str:
+    if not isinstance(region, str) or not REGION_RE.match(region):
+        raise ValueError(f"not an AWS Region name: {region!r} (e.g. us-east-1, cn-north-1)")
+    return region
+
+
+class Sandbox:
+    """One data folder's sandbox KMS. Thread-safe; share one per process and folder."""
+
+    data_dir: Path
+    region: str
+    account_id: str
+    partition: str
+    access_key_id: str
+    secret_access_key: str
+
+    def __init__(self, store: Store, region: str, clock: Callable[[], float]) -> None:
+        self.store = store
+        self.data_dir = store.data_dir
+        self.region = region
+        self.partition = partition_of(region)
+        with store.transaction(write=True):
+            self.account_id = store.insert_meta_if_absent("account_id", _new_account_id())
+            self.access_key_id = store.insert_meta_if_absent("access_key_id", _new_access_key_id())
+            self.secret_access_key = store.insert_meta_if_absent(
+                "secret_access_key", _new_secret_access_key()
+            )
+        self.engine = Engine(store, self.account_id, clock)
+        self._seeded: set[str] = set()
+        self._seed_lock = threading.Lock()
+        self.ensure_region(region)
+
+    def __repr__(self) -> str:  # no secret in reprs
+        return f"Sandbox({str(self.data_dir)!r}, region={self.region!r})"
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | Path,
+        region: str | None = None,
+        *,
+        clock: Callable[[], float] | None = None,
+    ) -> Sandbox:
+        """Open the sandbox in ``data_dir`` (created 0700, store 0600, seeded on first use).
+        ``region`` overrides the folder's default Region for this Sandbox; the first open
+        of a folder records its default (``region`` or us-east-1). ``clock`` returns epoch
+        seconds (tests move time forward with it)."""
+        if region is not None:
+            check_region(region)
+        store = Store(data_dir)
+        try:
+            with store.transaction(write=True):
+                default = store.insert_meta_if_absent("default_region", region or DEFAULT_REGION)
+            return cls(store, region or default, clock or time.time)
+        except BaseException:
+            store.close()
+            raise
+
+    @property
+    def default_region(self) -> str:
+        with self.store.transaction():
+            return self.store.get_meta("default_region") or DEFAULT_REGION
+
+    def ensure_region(self, region: str) -> None:
+        """Seed ``region`` if this data folder has never used it."""
+        if region in self._seeded:
+            return
+        with self._seed_lock:
+            if region not in self._seeded:
+                self.engine.seed_region(region)
+                self._seeded.add(region)
+
+    def handle(
+        self, target: str, body: bytes, region: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one KMS JSON 1.1 request (``target`` is the X-Amz-Target header).
+        ``region`` (default: this Sandbox's) lets one Sandbox answer clients of several
+        Regions. Never raises."""
+        from kmsworkbench.sandbox import errors
+
+        try:
+            use = self.region if region is None else check_region(region)
+        except ValueError:
+            return protocol.error_response(
+                errors.ValidationException(f"Region {region!r} is not a valid Region name.")
+            )
+        try:
+            self.ensure_region(use)
+        except Exception:  # handle never raises
+            return protocol.error_response(
+                errors.KMSInternalException(f"Region {use} could not be prepared.")
+            )
+        return protocol.handle(self.engine, target, body, use)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,477 @@
+"""The sandbox's persistent state: one SQLite database in the data folder.
+
+- ``<data_dir>/sandbox.sqlite3``, created 0600 in a 0700 folder (``kmsworkbench.paths``).
+- WAL mode and a generous busy timeout, so several processes (the TUI, a server, a CLI) can
+  share one folder; every change runs inside one ``BEGIN IMMEDIATE`` transaction.
+- One connection per :class:`Store`, guarded by a lock: a Store may be shared by threads.
+
+Tables: ``meta`` (account id, default Region, credentials, seeded Regions), ``keys`` (per
+Region), ``key_material`` (the KMS keys' own secret material -- the sandbox's stand-in for an
+HSM; data key pairs are never stored), ``aliases``, ``tags`` and ``grants``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kmsworkbench.paths import FILE_MODE, ensure_private_dir, touch_private
+
+DB_NAME = "sandbox.sqlite3"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS keys (
+    region        TEXT NOT NULL,
+    key_id        TEXT NOT NULL,
+    created       REAL NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    key_usage     TEXT NOT NULL,
+    key_spec      TEXT NOT NULL,
+    origin        TEXT NOT NULL,
+    key_manager   TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    deletion_date REAL,
+    multi_region  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (region, key_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_deletion ON keys (deletion_date)
+    WHERE deletion_date IS NOT NULL;
+CREATE TABLE IF NOT EXISTS key_material (
+    region      TEXT NOT NULL,
+    key_id      TEXT NOT NULL,
+    material_id TEXT NOT NULL,
+    secret      BLOB,
+    public_der  BLOB,
+    PRIMARY KEY (region, key_id, material_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS aliases (
+    region     TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    key_id     TEXT,
+    created    REAL,
+    updated    REAL,
+    PRIMARY KEY (region, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS aliases_key ON aliases (region, key_id);
+CREATE TABLE IF NOT EXISTS tags (
+    region  TEXT NOT NULL,
+    key_id  TEXT NOT NULL,
+    tag_key TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (region, key_id, tag_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS grants (
+    grant_id    TEXT PRIMARY KEY,
+    region      TEXT NOT NULL,
+    key_id      TEXT NOT NULL,
+    token       TEXT NOT NULL UNIQUE,
+    name        TEXT,
+    grantee     TEXT,
+    retiring    TEXT,
+    operations  TEXT NOT NULL,
+    constraints TEXT,
+    created     REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS grants_key ON grants (region, key_id, grant_id);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    region: str
+    key_id: str
+    created: float
+    description: str
+    key_usage: str
+    key_spec: str
+    origin: str
+    key_manager: str
+    state: str
+    deletion_date: float | None
+    multi_region: bool
+    material_id: str | None
+    secret: bytes | None  # symmetric / HMAC key material, or a PKCS#8 private key
+    public_der: bytes | None
+
+    def __repr__(self) -> str:  # never show the material
+        return f"KeyRecord({self.region!r}, {self.key_id!r}, {self.key_spec}, {self.state})"
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRecord:
+    name: str
+    key_id: str | None
+    created: float | None
+    updated: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class GrantRecord:
+    grant_id: str
+    region: str
+    key_id: str
+    token: str
+    name: str | None
+    grantee: str | None
+    retiring: str | None
+    operations: list[str]
+    constraints: dict[str, object] | None
+    created: float
+
+    def __repr__(self) -> str:
+        return f"GrantRecord({self.grant_id!r}, {self.key_id!r})"
+
+
+_KEY_COLUMNS = (
+    "k.region, k.key_id, k.created, k.description, k.key_usage, k.key_spec, k.origin, "
+    "k.key_manager, k.state, k.deletion_date, k.multi_region, m.material_id, m.secret, "
+    "m.public_der"
+)
+
+
+def _key(row: tuple[object, ...]) -> KeyRecord:
+    return KeyRecord(
+        region=str(row[0]),
+        key_id=str(row[1]),
+        created=float(row[2]),  # type: ignore[arg-type]
+        description=str(row[3]),
+        key_usage=str(row[4]),
+        key_spec=str(row[5]),
+        origin=str(row[6]),
+        key_manager=str(row[7]),
+        state=str(row[8]),
+        deletion_date=None if row[9] is None else float(row[9]),  # type: ignore[arg-type]
+        multi_region=bool(row[10]),
+        material_id=None if row[11] is None else str(row[11]),
+        secret=None if row[12] is None else bytes(row[12]),  # type: ignore[arg-type]
+        public_der=None if row[13] is None else bytes(row[13]),  # type: ignore[arg-type]
+    )
+
+
+def _grant(row: tuple[object, ...]) -> GrantRecord:
+    return GrantRecord(
+        grant_id=str(row[0]),
+        region=str(row[1]),
+        key_id=str(row[2]),
+        token=str(row[3]),
+        name=None if row[4] is None else str(row[4]),
+        grantee=None if row[5] is None else str(row[5]),
+        retiring=None if row[6] is None else str(row[6]),
+        operations=list(json.loads(str(row[7]))),
+        constraints=None if row[8] is None else dict(json.loads(str(row[8]))),
+        created=float(row[9]),  # type: ignore[arg-type]
+    )
+
+
+_GRANT_COLUMNS = (
+    "grant_id, region, key_id, token, name, grantee, retiring, operations, constraints, created"
+)
+
+
+class Store:
+    """The SQLite store of one data folder. Use every query inside :meth:`transaction`."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = ensure_private_dir(Path(data_dir).expanduser())
+        self.path = touch_private(self.data_dir / DB_NAME)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = sqlite3.connect(
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # executescript commits implicitly, so the schema is created outside our transaction
+        # helper; CREATE ... IF NOT EXISTS makes concurrent first opens harmless.
+        conn.executescript(_SCHEMA)
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                Path(str(self.path) + suffix).chmod(FILE_MODE)
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("the sandbox store is closed")
+        return self._conn
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction (``BEGIN IMMEDIATE`` when ``write``), holding the Store's lock.
+        Nested use joins the outer transaction."""
+        with self._lock:
+            conn = self.conn
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    # --- meta ---------------------------------------------------------------------------
+
+    def get_meta(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (name, value) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
+    def insert_meta_if_absent(self, name: str, value: str) -> str:
+        """Set ``name`` unless it is set already; return the stored value."""
+        self.conn.execute(
+            "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, value),
+        )
+        stored = self.get_meta(name)
+        assert stored is not None
+        return stored
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def insert_key(
+        self,
+        record: KeyRecord,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO keys (region, key_id, created, description, key_usage, key_spec, "
+            "origin, key_manager, state, deletion_date, multi_region) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.region,
+                record.key_id,
+                record.created,
+                record.description,
+                record.key_usage,
+                record.key_spec,
+                record.origin,
+                record.key_manager,
+                record.state,
+                record.deletion_date,
+                int(record.multi_region),
+            ),
+        )
+        if record.material_id is not None:
+            self.conn.execute(
+                "INSERT INTO key_material (region, key_id, material_id, secret, public_der) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    record.region,
+                    record.key_id,
+                    record.material_id,
+                    record.secret,
+                    record.public_der,
+                ),
+            )
+
+    def get_key(self, region: str, key_id: str) -> KeyRecord | None:
+        row = self.conn.execute(
+            f"SELECT {_KEY_COLUMNS} FROM keys k LEFT JOIN key_material m "
+            "ON m.region = k.region AND m.key_id = k.key_id "
+            "WHERE k.region = ? AND k.key_id = ?",
+            (region, key_id),
+        ).fetchone()
+        return None if row is None else _key(row)
+
+    def get_material(self, region: str, key_id: str, material_id: str) -> bytes | None:
+        row = self.conn.execute(
+            "SELECT secret FROM key_material WHERE region = ? AND key_id = ? AND material_id = ?",
+            (region, key_id, material_id),
+        ).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def list_key_ids(self, region: str, after: str | None, limit: int) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT key_id FROM keys WHERE region = ? AND key_id > ? ORDER BY key_id LIMIT ?",
+            (region, after or "", limit),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def count_keys(self, region: str) -> int:
+        row = self.conn.execute("SELECT COUNT(*) FROM keys WHERE region = ?", (region,)).fetchone()
+        return int(row[0])
+
+    def update_key(self, region: str, key_id: str, **fields: object) -> None:
+        allowed = {"state", "deletion_date", "description"}
+        if not fields or set(fields) - allowed:
+            raise ValueError(f"cannot update {sorted(fields)}")
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.conn.execute(
+            f"UPDATE keys SET {assignments} WHERE region = ? AND key_id = ?",
+            (*fields.values(), region, key_id),
+        )
+
+    def due_deletions(self, now: float) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT region, key_id FROM keys WHERE deletion_date IS NOT NULL "
+            "AND deletion_date <= ?",
+            (now,),
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def delete_key(self, region: str, key_id: str) -> None:
+        """Delete a key and everything that hangs off it (material, aliases, tags, grants)."""
+        for table in ("keys", "key_material", "tags", "grants"):
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE region = ? AND key_id = ?", (region, key_id)
+            )
+        self.conn.execute("DELETE FROM aliases WHERE region = ? AND key_id = ?", (region, key_id))
+
+    # --- aliases ------------------------------------------------------------------------
+
+    def get_alias(self, region: str, name: str) -> AliasRecord | None:
+        row = self.conn.execute(
+            "SELECT name, key_id, created, updated FROM aliases WHERE region = ? AND name = ?",
+            (region, name),
+        ).fetchone()
+        return None if row is None else AliasRecord(*row)
+
+    def put_alias(self, region: str, name: str, key_id: str | None, created: float | None) -> None:
+        self.conn.execute(
+            "INSERT INTO aliases (region, name, key_id, created, updated) VALUES (?, ?, ?, ?, ?)",
+            (region, name, key_id, created, created),
+        )
+
+    def retarget_alias(self, region: str, name: str, key_id: str, now: float) -> None:
+        self.conn.execute(
+            "UPDATE aliases SET key_id = ?, updated = ?, created = COALESCE(created, ?) "
+            "WHERE region = ? AND name = ?",
+            (key_id, now, now, region, name),
+        )
+
+    def delete_alias(self, region: str, name: str) -> None:
+        self.conn.execute("DELETE FROM aliases WHERE region = ? AND name = ?", (region, name))
+
+    def list_aliases(
+        self, region: str, key_id: str | None, after: str | None, limit: int
+    ) -> list[AliasRecord]:
+        if key_id is None:
+            rows = self.conn.execute(
+                "SELECT name, key_id, created, updated FROM aliases "
+                "WHERE region = ? AND name > ? ORDER BY name LIMIT ?",
+                (region, after or "", limit),
+            ).fetchall()
+        else:
+            rows = self.conn.execute(
+                "SELECT name, key_id, created, updated FROM aliases "
+                "WHERE region = ? AND key_id = ? AND name > ? ORDER BY name LIMIT ?",
+                (region, key_id, after or "", limit),
+            ).fetchall()
+        return [AliasRecord(*r) for r in rows]
+
+    # --- tags ---------------------------------------------------------------------------
+
+    def list_tags(
+        self, region: str, key_id: str, after: str | None, limit: int
+    ) -> list[tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT tag_key, value FROM tags WHERE region = ? AND key_id = ? AND tag_key > ? "
+            "ORDER BY tag_key LIMIT ?",
+            (region, key_id, after or "", limit),
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def tag_keys(self, region: str, key_id: str) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT tag_key FROM tags WHERE region = ? AND key_id = ?", (region, key_id)
+        ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def put_tags(self, region: str, key_id: str, tags: list[tuple[str, str]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO tags (region, key_id, tag_key, value) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (region, key_id, tag_key) DO UPDATE SET value = excluded.value",
+            [(region, key_id, k, v) for k, v in tags],
+        )
+
+    def remove_tags(self, region: str, key_id: str, tag_keys: list[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM tags WHERE region = ? AND key_id = ? AND tag_key = ?",
+            [(region, key_id, k) for k in tag_keys],
+        )
+
+    # --- grants -------------------------------------------------------------------------
+
+    def insert_grant(self, grant: GrantRecord) -> None:
+        self.conn.execute(
+            f"INSERT INTO grants ({_GRANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                grant.grant_id,
+                grant.region,
+                grant.key_id,
+                grant.token,
+                grant.name,
+                grant.grantee,
+                grant.retiring,
+                json.dumps(grant.operations),
+                None if grant.constraints is None else json.dumps(grant.constraints),
+                grant.created,
+            ),
+        )
+
+    def get_grant(self, grant_id: str) -> GrantRecord | None:
+        row = self.conn.execute(
+            f"SELECT {_GRANT_COLUMNS} FROM grants WHERE grant_id = ?", (grant_id,)
+        ).fetchone()
+        return None if row is None else _grant(row)
+
+    def get_grant_by_token(self, token: str) -> GrantRecord | None:
+        row = self.conn.execute(
+            f"SELECT {_GRANT_COLUMNS} FROM grants WHERE token = ?", (token,)
+        ).fetchone()
+        return None if row is None else _grant(row)
+
+    def find_grant_by_name(self, region: str, key_id: str, name: str) -> GrantRecord | None:
+        row = self.conn.execute(
+            f"SELECT {_GRANT_COLUMNS} FROM grants WHERE region = ? AND key_id = ? AND name = ?",
+            (region, key_id, name),
+        ).fetchone()
+        return None if row is None else _grant(row)
+
+    def list_grants(
+        self, region: str, key_id: str, after: str | None, limit: int
+    ) -> list[GrantRecord]:
+        rows = self.conn.execute(
+            f"SELECT {_GRANT_COLUMNS} FROM grants WHERE region = ? AND key_id = ? "
+            "AND grant_id > ? ORDER BY grant_id LIMIT ?",
+            (region, key_id, after or "", limit),
+        ).fetchall()
+        return [_grant(r) for r in rows]
+
+    def delete_grant(self, grant_id: str) -> None:
+        self.conn.execute("DELETE FROM grants WHERE grant_id = ?", (grant_id,))
