@@ -1,0 +1,363 @@
+"""The Textual app: the shell (header with the backend, footer, help, command palette, error
+modal, themes) and the entry point ``run(args)`` that ``cli.py`` calls with no command.
+
+Rules kept here (DESIGN.md, "The TUI"): every KMS call runs in a thread worker and reports
+back by message; a failed worker goes to :meth:`WorkbenchApp.show_error`, the one error
+surface; boto3 is never imported on the way to the first frame (the session builds its
+client lazily, inside the first worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.theme import Theme
+from textual.worker import Worker, WorkerState
+
+from kmsworkbench import config, paths
+from kmsworkbench.service import Backend, KmsSession
+from kmsworkbench.tui.commands import WorkbenchCommands
+from kmsworkbench.tui.errors import describe_error
+
+if TYPE_CHECKING:
+    from kmsworkbench.pairs import PairLibrary
+    from kmsworkbench.service.journal import JournalEntry
+
+SessionFactory = Callable[[Backend], KmsSession]
+
+_STARTED = time.perf_counter()
+
+
+def default_session_factory(backend: Backend) -> KmsSession:
+    return KmsSession(backend)
+
+
+class JournalAppended(Message):
+    """A KMS call finished (posted from the worker thread that made it)."""
+
+    def __init__(self, entry: JournalEntry) -> None:
+        super().__init__()
+        self.entry = entry
+
+
+class AccountKnown(Message):
+    def __init__(self, generation: int, account: str | None, region: str | None) -> None:
+        super().__init__()
+        self.generation = generation
+        self.account = account
+        self.region = region
+
+
+class BackendChanged(Message):
+    """The app switched to another backend; screens that show KMS data reload."""
+
+
+class WorkbenchApp(App[int]):
+    """kmsworkbench: choose a KMS key, generate a data key pair, keep it."""
+
+    TITLE = "kmsworkbench"
+    CSS_PATH: ClassVar[list[str | Path]] = [  # type: ignore[misc]
+        "styles/app.tcss",
+        "styles/keys.tcss",
+        "styles/generate.tcss",
+        "styles/modals.tcss",
+    ]
+    COMMANDS: ClassVar = App.COMMANDS | {WorkbenchCommands}
+    ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="help", tooltip="Show the keys of this screen"),
+        Binding("question_mark", "help", "Help", show=False, id="help-question"),
+        Binding("f2", "switch_backend", "Backend", id="backend", tooltip="Switch backend"),
+        Binding("f4", "activity", "Activity", id="activity", tooltip="KMS calls made so far"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        settings: config.Settings | None = None,
+        session_factory: SessionFactory | None = None,
+        library_dir: Path | None = None,
+        persist_settings: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else config.load()
+        self.persist_settings = persist_settings
+        self.session_factory: SessionFactory = session_factory or default_session_factory
+        self._library_dir_override = library_dir
+        self.backend = backend
+        self.session: KmsSession = self._new_session(backend)
+        self.account: str | None = None
+        self.effective_region: str | None = backend.region
+        self.generation = 0  # bumps on every backend switch; stale results are ignored
+        self.activity: list[JournalEntry] = []
+        self._activity_lock = threading.Lock()
+        self.first_frame_seconds: float | None = None
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+
+    # -- composition ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        return iter(())
+
+    def on_mount(self) -> None:
+        from kmsworkbench.tui.screens.keys import KeyChooserScreen
+
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.push_screen(KeyChooserScreen())
+        self._lookup_account(self.generation)
+
+    def on_ready(self) -> None:
+        self.first_frame_seconds = time.perf_counter() - _STARTED
+        self.log.info(f"kmsworkbench ready in {self.first_frame_seconds * 1000:.0f} ms")
+
+    # -- backend and session -------------------------------------------------------------
+
+    def _new_session(self, backend: Backend) -> KmsSession:
+        session = self.session_factory(backend)
+        journal = getattr(session, "journal", None)
+        if journal is not None:
+            journal.subscribe(self._journal_callback)
+        return session
+
+    def _journal_callback(self, entry: JournalEntry) -> None:
+        # Called from worker threads: post_message is thread-safe.
+        self.post_message(JournalAppended(entry))
+
+    @on(JournalAppended)
+    def _on_journal_appended(self, message: JournalAppended) -> None:
+        with self._activity_lock:
+            self.activity.append(message.entry)
+        from kmsworkbench.tui.screens.activity import ActivityScreen
+
+        if isinstance(self.screen, ActivityScreen):
+            self.screen.add_entry(message.entry)
+
+    @property
+    def backend_label(self) -> str:
+        label = self.backend.label(self.effective_region)
+        if self.account:
+            label += f" · account {self.account}"
+        return label
+
+    @property
+    def region(self) -> str | None:
+        """The region the client uses, once known (the backend's region before that)."""
+        return self.effective_region or self.backend.region
+
+    @property
+    def library_dir(self) -> Path:
+        if self._library_dir_override is not None:
+            return self._library_dir_override
+        if self.backend.kind == "sandbox":
+            return self.backend.resolved_data_dir
+        return paths.data_dir()
+
+    def library(self) -> PairLibrary:
+        from kmsworkbench.pairs import PairLibrary
+
+        return PairLibrary(self.library_dir)
+
+    def switch_backend(self, backend: Backend) -> None:
+        """Rebuild the session for ``backend``, remember it, and reload the keys."""
+        old = self.session
+        self.generation += 1
+        self.backend = backend
+        self.account = None
+        self.effective_region = backend.region
+        self.session = self._new_session(backend)
+        old_journal = getattr(old, "journal", None)
+        if old_journal is not None:
+            old_journal.unsubscribe(self._journal_callback)
+        self._close_session(old)
+        self.update_settings(
+            self.settings.with_backend(
+                kind=backend.kind,
+                profile=backend.profile,
+                region=backend.region,
+                endpoint_url=backend.endpoint_url,
+                data_dir=str(backend.data_dir)
+                if backend.kind == "sandbox" and backend.data_dir
+                else None,
+            )
+        )
+        self.refresh_backend_label()
+        from kmsworkbench.tui.screens.keys import KeyChooserScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, KeyChooserScreen):
+            self.pop_screen()
+        for screen in self.screen_stack:
+            screen.post_message(BackendChanged())
+        self._lookup_account(self.generation)
+        self.notify(self.backend.label(), title="Backend switched")
+
+    @work(thread=True, exit_on_error=False, group="session-close")
+    def _close_session(self, session: KmsSession) -> None:
+        session.close()
+
+    @work(thread=True, exit_on_error=False, group="account")
+    def _lookup_account(self, generation: int) -> None:
+        """Who we are and in which region, for the header. A failure here is not shown as
+        an error: the key listing that runs beside it reports the same problem."""
+        session = self.session
+        account: str | None = None
+        region: str | None = None
+        try:
+            account = session.caller_account()
+            region = session.client.meta.region_name
+        except Exception as exc:
+            self.log.warning(f"account lookup failed: {exc}")
+        self.post_message(AccountKnown(generation, account, region))
+
+    @on(AccountKnown)
+    def _on_account_known(self, message: AccountKnown) -> None:
+        if message.generation != self.generation:
+            return
+        self.account = message.account
+        if message.region:
+            self.effective_region = message.region
+        self.refresh_backend_label()
+
+    def refresh_backend_label(self) -> None:
+        from kmsworkbench.tui.widgets.header import BackendHeader
+
+        for screen in self.screen_stack:
+            for header in screen.query(BackendHeader):
+                header.refresh_label()
+
+    # -- settings and themes -------------------------------------------------------------
+
+    def update_settings(self, settings: config.Settings) -> None:
+        self.settings = settings
+        if not self.persist_settings:
+            return
+        problem = config.try_save(settings)
+        if problem:
+            self.notify(problem, title="Settings", severity="warning")
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self.settings.theme:
+            self.update_settings(dataclasses.replace(self.settings, theme=theme.name))
+
+    # -- errors --------------------------------------------------------------------------
+
+    def show_error(self, error: BaseException, *, title: str | None = None) -> None:
+        """The one error surface: a modal with the KMS code, message, request id, the
+        explanation and the remedy, copyable. The app goes on."""
+        from kmsworkbench.tui.screens.modals import ErrorModal
+
+        details = describe_error(error)
+        if title:
+            details = details.with_title(title)
+        self.push_screen(ErrorModal(details))
+
+    def report_worker_state(self, event: Worker.StateChanged) -> None:
+        """Screens forward their workers' state changes here (Worker.StateChanged does not
+        bubble)."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.show_error(event.worker.error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker_state(event)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def copy_with_notice(self, text: str, what: str) -> None:
+        self.copy_to_clipboard(text)
+        self.notify(f"{what} copied to the clipboard", title="Copied")
+
+    def action_help(self) -> None:
+        from kmsworkbench.tui.screens.modals import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_switch_backend(self, focus: str = "") -> None:
+        from kmsworkbench.tui.screens.backend import BackendScreen
+
+        if isinstance(self.screen, BackendScreen):
+            return
+
+        def chosen(backend: Backend | None) -> None:
+            if backend is not None:
+                self.switch_backend(backend)
+
+        self.push_screen(BackendScreen(self.backend, focus=focus), chosen)
+
+    def action_activity(self) -> None:
+        from kmsworkbench.tui.screens.activity import ActivityScreen
+
+        if not isinstance(self.screen, ActivityScreen):
+            self.push_screen(ActivityScreen())
+
+    def action_copy_aws_cli(self) -> None:
+        """Copy the aws-cli command of what the current screen shows (the generate preview,
+        the highlighted activity entry) or of the last KMS call."""
+        provider = getattr(self.screen, "aws_cli_for_copy", None)
+        command = provider() if callable(provider) else None
+        if command is None:
+            with self._activity_lock:
+                command = self.activity[-1].aws_cli if self.activity else None
+        if not command:
+            self.notify("No KMS call has been made yet.", title="Nothing to copy")
+            return
+        self.copy_with_notice(command, "aws-cli command")
+
+    def action_set_theme(self, name: str) -> None:
+        self.theme = name
+
+    async def action_quit(self) -> None:
+        self._close_session(self.session)
+        self.exit(0)
+
+
+def _backend_option_given(args: argparse.Namespace) -> bool:
+    import os
+
+    names = ("data_dir", "endpoint_url", "aws", "profile", "region")
+    return any(getattr(args, n, None) for n in names) or bool(
+        os.environ.get("AWS_ENDPOINT_URL_KMS")
+    )
+
+
+def backend_from_settings(args: argparse.Namespace, settings: config.Settings) -> Backend:
+    """``Backend.from_args(args)``; when no backend option was given, the remembered one."""
+    if _backend_option_given(args):
+        return Backend.from_args(args)
+    saved = settings.backend
+    remembered = argparse.Namespace(**vars(args))
+    if saved.kind == "aws":
+        remembered.aws = True
+        remembered.profile = saved.profile
+        remembered.region = saved.region
+    elif saved.kind == "endpoint" and saved.endpoint_url:
+        remembered.endpoint_url = saved.endpoint_url
+        remembered.profile = saved.profile
+        remembered.region = saved.region
+    else:
+        remembered.data_dir = saved.data_dir
+        remembered.region = saved.region
+    return Backend.from_args(remembered)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the TUI (``kmsworkbench`` with no command). Returns the exit code."""
+    settings = config.load()
+    backend = backend_from_settings(args, settings)
+    app = WorkbenchApp(backend=backend, settings=settings)
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,495 @@
+"""Choose a key: the table of keys (ListKeys + ListAliases + DescribeKey), filter as you
+type, the detail pane, a key typed by hand, and (in the sandbox) creating keys and changing
+their state."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from kmsworkbench.service import KeyInfo
+from kmsworkbench.tui.app import BackendChanged
+from kmsworkbench.tui.screens.base import WorkbenchScreen
+from kmsworkbench.tui.widgets.header import BackendHeader
+from kmsworkbench.tui.widgets.key_table import KeyIndex, KeyTable
+
+
+class KeysArrived(Message):
+    def __init__(self, token: int, keys: list[KeyInfo]) -> None:
+        super().__init__()
+        self.token = token
+        self.keys = keys
+
+
+class ListingDone(Message):
+    def __init__(self, token: int) -> None:
+        super().__init__()
+        self.token = token
+
+
+class DetailsReady(Message):
+    """DescribeKey answers are waiting in the screen's queue (one message per burst)."""
+
+    def __init__(self, token: int) -> None:
+        super().__init__()
+        self.token = token
+
+
+class DescribingDone(Message):
+    def __init__(self, token: int) -> None:
+        super().__init__()
+        self.token = token
+
+
+class KeyChanged(Message):
+    """A key was created or its state changed; ``info`` is its fresh description."""
+
+    def __init__(self, info: KeyInfo, notice: str) -> None:
+        super().__init__()
+        self.info = info
+        self.notice = notice
+
+
+def metadata_text(info: KeyInfo) -> Text:
+    """Every KeyMetadata field, as DescribeKey returned it, plus aliases and eligibility."""
+    text = Text()
+    text.append((info.aliases[0] if info.aliases else info.key_id) + "\n", style="bold")
+    if info.eligible:
+        text.append("✓ can wrap a data key pair\n", style="bold")
+    elif info.eligible is False:
+        text.append(f"✗ cannot wrap a data key pair: {info.ineligible_reason}\n", style="bold")
+    else:
+        text.append("… being described\n", style="italic")
+    text.append("\nAliases: ", style="bold")
+    text.append(", ".join(info.aliases) if info.aliases else "none")
+    text.append("\n")
+    if info.metadata is None:
+        text.append("KeyId: ", style="bold")
+        text.append(info.key_id + "\n")
+        text.append("Arn: ", style="bold")
+        text.append(info.arn + "\n")
+        if info.error:
+            text.append("DescribeKey failed: ", style="bold")
+            text.append(info.error + "\n")
+        return text
+    for name, value in info.metadata.items():
+        text.append(f"{name}: ", style="bold")
+        text.append(_format_value(value) + "\n")
+    return text
+
+
+def _format_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, list):
+        return ", ".join(_format_value(v) for v in value) if value else "[]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_format_value(v)}" for k, v in value.items()) or "{}"
+    return str(value)
+
+
+class KeyChooserScreen(WorkbenchScreen):
+    HELP = (
+        "Choose the symmetric KMS key that will wrap (encrypt) the private key of a new data "
+        "key pair. Keys that cannot do it (asymmetric, HMAC, disabled, pending deletion, in a "
+        "custom key store, AWS managed) are dimmed, with the reason. Type to filter by alias, "
+        "key ID or description; Enter on a key opens the generate screen. Ctrl+O names a key "
+        "directly (for keys of other accounts)."
+    )
+    AUTO_FOCUS = "#key-table"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5", "refresh_keys", "Refresh", id="keys-refresh"),
+        Binding("ctrl+f", "focus_filter", "Filter", id="keys-filter", show=False),
+        Binding("ctrl+o", "key_by_reference", "Key by ID/ARN", id="keys-by-ref"),
+        Binding("ctrl+n", "create_key", "New key", id="keys-create"),
+        Binding("ctrl+t", "toggle_ineligible", "Hide ineligible", id="keys-toggle", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index = KeyIndex()
+        self.loading_keys = False
+        self.describing = False
+        self._token = 0
+        self._queue: list[KeyInfo] = []
+        self._queue_lock = threading.Lock()
+        self._described_count = 0
+
+    def compose(self) -> ComposeResult:
+        yield BackendHeader("Choose a key")
+        with Horizontal(id="key-toolbar"):
+            yield Input(placeholder="Filter: alias, key ID or description", id="key-filter")
+            yield Label("", id="key-count")
+        with Horizontal(id="key-main"):
+            yield KeyTable(id="key-table")
+            with VerticalScroll(id="key-detail-scroll"):
+                yield Static("", id="key-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load_keys()
+
+    # -- loading -------------------------------------------------------------------------
+
+    @property
+    def hide_ineligible(self) -> bool:
+        return self.workbench.settings.hide_ineligible
+
+    def load_keys(self) -> None:
+        self._token += 1
+        self.index.clear()
+        with self._queue_lock:
+            self._queue.clear()
+        self._described_count = 0
+        self.loading_keys = True
+        self.describing = False
+        table = self.query_one(KeyTable)
+        table.show([])
+        table.loading = True
+        self._update_count()
+        self._update_detail(None)
+        self._load_worker(self._token)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="keys", description="ListKeys")
+    def _load_worker(self, token: int) -> None:
+        session = self.workbench.session
+        worker = get_current_worker()
+        key_ids: list[str] = []
+        for batch in session.iter_keys():
+            if worker.is_cancelled:
+                return
+            key_ids.extend(k.key_id for k in batch)
+            self.post_message(KeysArrived(token, batch))
+        self.post_message(ListingDone(token))
+
+        def on_result(info: KeyInfo) -> None:
+            if worker.is_cancelled:
+                return
+            with self._queue_lock:
+                first = not self._queue
+                self._queue.append(info)
+            if first:
+                self.post_message(DetailsReady(token))
+
+        session.describe_keys(key_ids, on_result)
+        self.post_message(DescribingDone(token))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "keys" and event.state in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self.loading_keys = False
+            self.describing = False
+            self.query_one(KeyTable).loading = False
+            self._update_count(failed=event.state == WorkerState.ERROR)
+        super().on_worker_state_changed(event)
+
+    @on(KeysArrived)
+    def _keys_arrived(self, message: KeysArrived) -> None:
+        if message.token != self._token:
+            return
+        self.index.add(message.keys)
+        table = self.query_one(KeyTable)
+        table.loading = False
+        self._refilter()
+
+    @on(ListingDone)
+    def _listing_done(self, message: ListingDone) -> None:
+        if message.token != self._token:
+            return
+        self.loading_keys = False
+        self.describing = len(self.index) > 0
+        self.query_one(KeyTable).loading = False
+        self._refilter()
+        last = self.workbench.settings.last_key
+        if last:
+            info = self.index.find(last)
+            if info is not None:
+                self.query_one(KeyTable).move_to(info.key_id)
+
+    @on(DetailsReady)
+    def _details_ready(self, message: DetailsReady) -> None:
+        with self._queue_lock:
+            described, self._queue = self._queue, []
+        if message.token != self._token:
+            return
+        self._apply_described(described)
+
+    def _apply_described(self, described: list[KeyInfo]) -> None:
+        table = self.query_one(KeyTable)
+        hidden_changed = False
+        for info in described:
+            self.index.update(info)
+            self._described_count += 1
+            if self.hide_ineligible and info.eligible is False:
+                hidden_changed = True
+            else:
+                table.update_key(info)
+        if hidden_changed or self.filter_text:
+            # Ineligible keys leave the view, or a description now matches the filter.
+            self._refilter()
+        self._update_count()
+        self._update_detail(table.highlighted)
+
+    @on(DescribingDone)
+    def _describing_done(self, message: DescribingDone) -> None:
+        if message.token != self._token:
+            return
+        with self._queue_lock:
+            described, self._queue = self._queue, []
+        self.describing = False
+        self._apply_described(described)
+
+    # -- filter, count, detail -----------------------------------------------------------
+
+    @property
+    def filter_text(self) -> str:
+        return self.query_one("#key-filter", Input).value
+
+    def _refilter(self) -> None:
+        table = self.query_one(KeyTable)
+        current = table.highlighted
+        keys = self.index.filter(self.filter_text, hide_ineligible=self.hide_ineligible)
+        table.show(keys, keep_key=current.key_id if current else None)
+        self._update_count()
+        self._update_detail(table.highlighted)
+
+    def _update_count(self, failed: bool = False) -> None:
+        total = len(self.index)
+        shown = len(self.query_one(KeyTable).shown)
+        parts = [f"{total} keys", f"{self.index.alias_count} aliases"]
+        if shown != total:
+            parts.append(f"{shown} shown")
+        if self.hide_ineligible:
+            parts.append("ineligible hidden")
+        if failed:
+            parts.append("listing failed")
+        elif self.loading_keys:
+            parts.append("listing…")
+        elif self.describing:
+            parts.append(f"described {self._described_count}/{total}")
+        self.query_one("#key-count", Label).update(" · ".join(parts))
+
+    def _update_detail(self, info: KeyInfo | None) -> None:
+        detail = self.query_one("#key-detail", Static)
+        if info is None:
+            if self.loading_keys:
+                detail.update("Listing keys…")
+            elif len(self.index) == 0:
+                detail.update(
+                    "No keys. Ctrl+N creates a symmetric key; Ctrl+O names a key of "
+                    "another account by its ARN."
+                )
+            else:
+                detail.update("No key matches the filter.")
+            return
+        detail.update(metadata_text(info))
+
+    @on(Input.Changed, "#key-filter")
+    def _filter_changed(self) -> None:
+        self._refilter()
+
+    @on(Input.Submitted, "#key-filter")
+    def _filter_submitted(self) -> None:
+        table = self.query_one(KeyTable)
+        if table.row_count:
+            table.move_cursor(row=0)
+            table.focus()
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "key", "")
+        filter_input = self.query_one("#key-filter", Input)
+        if filter_input.has_focus and key in ("down", "escape"):
+            if key == "escape":
+                filter_input.value = ""
+            self.query_one(KeyTable).focus()
+            getattr(event, "stop", lambda: None)()
+
+    @on(DataTable.RowHighlighted, "#key-table")
+    def _row_highlighted(self) -> None:
+        self._update_detail(self.query_one(KeyTable).highlighted)
+
+    @on(DataTable.RowSelected, "#key-table")
+    def _row_selected(self) -> None:
+        info = self.query_one(KeyTable).highlighted
+        if info is not None:
+            self.choose(info)
+
+    # -- choosing ------------------------------------------------------------------------
+
+    def choose(self, info: KeyInfo) -> None:
+        if info.eligible is False:
+            self.notify(
+                f"{info.display_name} cannot wrap a data key pair: {info.ineligible_reason}.",
+                title="Not a wrapping key",
+                severity="warning",
+            )
+            return
+        reference = info.aliases[0] if info.aliases else info.key_id
+        self.open_generate(reference, info)
+
+    def open_generate(self, reference: str, info: KeyInfo | None) -> None:
+        from kmsworkbench.tui.screens.generate import GenerateScreen
+
+        self.app.push_screen(GenerateScreen(reference, info))
+
+    def action_key_by_reference(self) -> None:
+        from kmsworkbench.tui.screens.modals import KeyReferenceModal
+
+        def chosen(reference: str | None) -> None:
+            if reference:
+                self.open_generate(reference, self.index.find(reference))
+
+        self.app.push_screen(KeyReferenceModal(), chosen)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#key-filter", Input).focus()
+
+    def action_refresh_keys(self) -> None:
+        self.load_keys()
+
+    def action_toggle_ineligible(self) -> None:
+        import dataclasses
+
+        app = self.workbench
+        app.update_settings(
+            dataclasses.replace(app.settings, hide_ineligible=not app.settings.hide_ineligible)
+        )
+        self._refilter()
+        self.notify(
+            "Ineligible keys hidden" if self.hide_ineligible else "Ineligible keys shown",
+            title="Key list",
+        )
+
+    def _highlighted(self) -> KeyInfo | None:
+        info = self.query_one(KeyTable).highlighted
+        if info is None:
+            self.notify("No key is highlighted.", severity="warning")
+        return info
+
+    def action_copy_key_id(self) -> None:
+        info = self._highlighted()
+        if info is not None:
+            self.workbench.copy_with_notice(info.key_id, f"Key ID {info.key_id}")
+
+    def action_copy_key_arn(self) -> None:
+        info = self._highlighted()
+        if info is not None:
+            self.workbench.copy_with_notice(info.arn, "Key ARN")
+
+    @on(BackendChanged)
+    def _backend_changed(self) -> None:
+        self.load_keys()
+
+    # -- creating keys and changing their state -------------------------------------------
+
+    def _state_changes_allowed(self) -> bool:
+        if self.workbench.backend.kind == "aws":
+            self.notify(
+                "The workbench changes key state only in the sandbox or on an endpoint; on "
+                "AWS use the console or the AWS CLI.",
+                title="Not on AWS",
+                severity="warning",
+            )
+            return False
+        return True
+
+    def action_create_key(self) -> None:
+        from kmsworkbench.tui.screens.modals import CreateKeyModal
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                alias, description = result
+                self._create_worker(alias or None, description)
+
+        self.app.push_screen(CreateKeyModal(on_aws=self.workbench.backend.kind == "aws"), chosen)
+
+    @work(thread=True, exit_on_error=False, group="key-admin", description="CreateKey")
+    def _create_worker(self, alias: str | None, description: str) -> None:
+        session = self.workbench.session
+        info = session.create_key(description=description, alias=alias)
+        if not info.described:
+            info = session.describe_key(info.key_id)
+            if alias and alias not in info.aliases:
+                info.aliases = [alias]
+        self.post_message(KeyChanged(info, f"Created {alias or info.key_id}"))
+
+    def action_toggle_enabled(self) -> None:
+        info = self._highlighted()
+        if info is None or not self._state_changes_allowed():
+            return
+        state = info.key_state
+        if state in ("PendingDeletion", "PendingReplicaDeletion"):
+            self.notify(
+                "A key pending deletion cannot be enabled; cancel the deletion first (u).",
+                severity="warning",
+            )
+            return
+        self._enable_worker(info.key_id, enable=state == "Disabled")
+
+    @work(thread=True, exit_on_error=False, group="key-admin", description="Enable/DisableKey")
+    def _enable_worker(self, key_id: str, enable: bool) -> None:
+        session = self.workbench.session
+        if enable:
+            session.enable_key(key_id)
+        else:
+            session.disable_key(key_id)
+        info = session.describe_key(key_id)
+        self.post_message(KeyChanged(info, f"{'Enabled' if enable else 'Disabled'} {key_id}"))
+
+    def action_schedule_deletion(self) -> None:
+        from kmsworkbench.tui.screens.modals import ScheduleDeletionModal
+
+        info = self._highlighted()
+        if info is None or not self._state_changes_allowed():
+            return
+
+        def chosen(days: int | None) -> None:
+            if days is not None:
+                self._delete_worker(info.key_id, days)
+
+        on_aws = self.workbench.backend.kind == "aws"
+        self.app.push_screen(ScheduleDeletionModal(info.display_name, on_aws), chosen)
+
+    @work(thread=True, exit_on_error=False, group="key-admin", description="ScheduleKeyDeletion")
+    def _delete_worker(self, key_id: str, days: int) -> None:
+        session = self.workbench.session
+        when = session.schedule_key_deletion(key_id, pending_window_days=days)
+        info = session.describe_key(key_id)
+        self.post_message(KeyChanged(info, f"{key_id} will be deleted on {when:%Y-%m-%d}"))
+
+    def action_cancel_deletion(self) -> None:
+        info = self._highlighted()
+        if info is None or not self._state_changes_allowed():
+            return
+        self._undelete_worker(info.key_id)
+
+    @work(thread=True, exit_on_error=False, group="key-admin", description="CancelKeyDeletion")
+    def _undelete_worker(self, key_id: str) -> None:
+        session = self.workbench.session
+        session.cancel_key_deletion(key_id)
+        info = session.describe_key(key_id)
+        self.post_message(KeyChanged(info, f"Deletion of {key_id} cancelled; the key is disabled"))
+
+    @on(KeyChanged)
+    def _key_changed(self, message: KeyChanged) -> None:
+        info = message.info
+        if info.key_id in self.index:
+            self.index.update(info)
+        else:
+            self.index.add([info])
+        self._refilter()
+        self.query_one(KeyTable).move_to(info.key_id)
+        self._update_detail(self.query_one(KeyTable).highlighted)
+        self.notify(message.notice, title="Key updated")

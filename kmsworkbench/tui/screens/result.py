@@ -1,0 +1,250 @@
+"""The generated pair: key ARN, spec, KeyMaterialId, the public key (PEM, fingerprint,
+summary), the encrypted private key (size and base64). It is already in the library; here it
+can be renamed, its public key copied, and the public key or the bundle exported to a file.
+
+No plaintext private key exists on this screen: GenerateDataKeyPairWithoutPlaintext never
+returns one."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from kmsworkbench.pairs import PairExistsError, PairRecord, validate_name
+from kmsworkbench.tui.screens.base import WorkbenchScreen
+from kmsworkbench.tui.widgets.header import BackendHeader
+
+EXPORT_FORMATS: tuple[tuple[str, str, str], ...] = (
+    # (value, label, file suffix)
+    ("PEM", "Public key, PEM", ".pub.pem"),
+    ("DER", "Public key, DER", ".pub.der"),
+    ("JWK", "Public key, JWK", ".pub.jwk.json"),
+    ("BUNDLE", "Bundle (public + encrypted private key, context)", ".bundle.json"),
+)
+_SUFFIX = {value: suffix for value, _, suffix in EXPORT_FORMATS}
+
+
+def export_bytes(record: PairRecord, fmt: str, bundle: dict[str, object] | None = None) -> bytes:
+    """What an export of ``record`` in ``fmt`` writes."""
+    if fmt == "BUNDLE":
+        if bundle is None:
+            raise ValueError("a bundle export needs the library's bundle")
+        return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return record.export_public_key(fmt)
+
+
+def write_new_file(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a file that must not exist yet (never overwrites)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+class ResultScreen(WorkbenchScreen):
+    HELP = (
+        "The pair KMS generated. The public key is yours to share; the private key exists "
+        "only encrypted under the KMS key (PrivateKeyCiphertextBlob) and needs KMS Decrypt, "
+        "with the same encryption context, to be used. The pair is saved in the library "
+        "under the name shown; change it and press Enter to rename."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+y", "copy_pem", "Copy PEM", id="result-copy-pem"),
+        Binding("ctrl+s", "export", "Export", id="result-export"),
+        Binding("escape", "back", "Back", id="result-back"),
+        Binding("f3", "keys", "Keys", id="result-keys"),
+    ]
+
+    def __init__(self, record: PairRecord) -> None:
+        super().__init__()
+        self.record = record
+        self._path_edited = False
+
+    def compose(self) -> ComposeResult:
+        from kmsworkbench.keypairs import load_public_key
+
+        record = self.record
+        public = load_public_key(record.public_key)
+        self.public_pem = public.pem
+        yield BackendHeader("Pair generated")
+        with VerticalScroll(id="result-body"):
+            with Vertical(classes="section", id="result-name-section"):
+                yield Label("Saved in the library as", classes="section-title")
+                with Horizontal(classes="input-row"):
+                    yield Input(record.name, id="result-name")
+                    yield Button("Rename", id="result-rename")
+                yield Static("", id="result-name-error", classes="field-error", markup=False)
+            with Vertical(classes="section", id="result-summary-section"):
+                yield Label("Result", classes="section-title")
+                yield Static(
+                    self._summary(public.summary, public.fingerprint_hex), id="result-summary"
+                )
+            with Vertical(classes="section", id="result-public-section"):
+                yield Label("Public key (SubjectPublicKeyInfo, PEM)", classes="section-title")
+                yield Static(public.pem.rstrip(), id="result-pem", markup=False)
+            with Vertical(classes="section", id="result-private-section"):
+                yield Label("Encrypted private key", classes="section-title")
+                size = len(record.private_key_ciphertext)
+                yield Static(
+                    f"{size} bytes (PrivateKeyCiphertextBlob, encrypted under the KMS key; "
+                    "useless without KMS Decrypt). Base64:",
+                    markup=False,
+                )
+                encoded = base64.b64encode(record.private_key_ciphertext).decode("ascii")
+                yield Static(
+                    "\n".join(encoded[i : i + 64] for i in range(0, len(encoded), 64)),
+                    id="result-ciphertext",
+                    markup=False,
+                )
+            with Vertical(classes="section", id="result-export-section"):
+                yield Label("Export to a file", classes="section-title")
+                yield Select(
+                    [(label, value) for value, label, _ in EXPORT_FORMATS],
+                    value="PEM",
+                    allow_blank=False,
+                    id="result-format",
+                )
+                with Horizontal(classes="input-row"):
+                    yield Input(str(self._default_path("PEM")), id="result-path")
+                    yield Button("Export", id="result-export-button", variant="primary")
+                yield Static("", id="result-export-status", markup=False)
+            with Horizontal(classes="button-row"):
+                yield Button("Copy public key PEM", id="result-copy")
+                yield Button("Another pair", id="result-back-button")
+                yield Button("Back to keys", id="result-keys-button")
+        yield Footer()
+
+    def _summary(self, summary: str, fingerprint: str) -> Text:
+        record = self.record
+        text = Text()
+        rows = [
+            ("Key ARN", record.key_arn),
+            ("Key pair spec", record.key_pair_spec),
+            ("KeyMaterialId", record.key_material_id or "(not returned)"),
+            ("Public key", summary),
+            ("SHA-256 fingerprint", fingerprint),
+            (
+                "Encryption context",
+                json.dumps(record.encryption_context, ensure_ascii=False)
+                if record.encryption_context
+                else "(none)",
+            ),
+            ("Backend", record.backend),
+            ("Created", record.created_at.isoformat(sep=" ", timespec="seconds")),
+        ]
+        for label, value in rows:
+            text.append(f"{label}: ", style="bold")
+            text.append(f"{value}\n")
+        if record.encryption_context:
+            text.append("Decrypt will need exactly this encryption context.", style="italic")
+        return text
+
+    def _default_path(self, fmt: str) -> Path:
+        return Path.cwd() / f"{self.record.name}{_SUFFIX[fmt]}"
+
+    # -- rename --------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#result-name")
+    @on(Button.Pressed, "#result-rename")
+    def _rename(self) -> None:
+        new = self.query_one("#result-name", Input).value.strip()
+        error = self.query_one("#result-name-error", Static)
+        problem = validate_name(new)
+        if problem is None and new != self.record.name:
+            try:
+                self.record = self.workbench.library().rename(self.record.name, new)
+            except (PairExistsError, KeyError, ValueError) as exc:
+                problem = str(exc).strip("'\"")
+            else:
+                self.notify(f"Renamed to {new}", title="Library")
+                if not self._path_edited:
+                    self._set_default_path()
+        error.update(problem or "")
+        error.set_class(bool(problem), "-visible")
+
+    # -- export --------------------------------------------------------------------------
+
+    @property
+    def export_format(self) -> str:
+        value = self.query_one("#result-format", Select).value
+        return value if isinstance(value, str) else "PEM"
+
+    def _set_default_path(self) -> None:
+        path_input = self.query_one("#result-path", Input)
+        path_input.value = str(self._default_path(self.export_format))
+        self._path_edited = False
+
+    @on(Select.Changed, "#result-format")
+    def _format_changed(self) -> None:
+        if not self._path_edited:
+            self._set_default_path()
+
+    @on(Input.Changed, "#result-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        self._path_edited = event.value != str(self._default_path(self.export_format))
+
+    @on(Input.Submitted, "#result-path")
+    @on(Button.Pressed, "#result-export-button")
+    def _export_pressed(self) -> None:
+        self.action_export()
+
+    def action_export(self) -> None:
+        fmt = self.export_format
+        status = self.query_one("#result-export-status", Static)
+        raw = self.query_one("#result-path", Input).value.strip()
+        if not raw:
+            status.update("Give a file name.")
+            return
+        path = Path(raw).expanduser()
+        if path.exists():
+            status.update(f"{path} exists; choose another name (nothing is overwritten).")
+            return
+        if not path.parent.is_dir():
+            status.update(f"The folder {path.parent} does not exist.")
+            return
+        bundle = (
+            self.workbench.library().export_bundle([self.record.name]) if fmt == "BUNDLE" else None
+        )
+        data = export_bytes(self.record, fmt, bundle)
+        try:
+            write_new_file(path, data, 0o600 if fmt == "BUNDLE" else 0o644)
+        except OSError as exc:
+            self.workbench.show_error(exc)
+            return
+        status.update(f"Wrote {len(data)} bytes to {path}")
+        self.notify(f"Wrote {path}", title="Exported")
+
+    # -- copy and navigation -------------------------------------------------------------
+
+    def action_copy_pem(self) -> None:
+        self.workbench.copy_with_notice(self.public_pem, "Public key PEM")
+
+    @on(Button.Pressed, "#result-copy")
+    def _copy_pressed(self) -> None:
+        self.action_copy_pem()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#result-back-button")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    def action_keys(self) -> None:
+        from kmsworkbench.tui.screens.keys import KeyChooserScreen
+
+        while not isinstance(self.app.screen, KeyChooserScreen) and len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    @on(Button.Pressed, "#result-keys-button")
+    def _keys_pressed(self) -> None:
+        self.action_keys()
