@@ -61,6 +61,12 @@ def parse_encryption_context(text: str) -> dict[str, str]:
         return {}
     if stripped.startswith("{"):
         return _parse_json(text)
+    if stripped.startswith(("[", '"')):
+        raise ContextParseError(
+            "the encryption context must be a JSON object {...} or shorthand k1=v1,k2=v2",
+            text,
+            text.index(stripped[0]),
+        )
     return _ShorthandParser(text).parse()
 
 
