@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -268,6 +269,30 @@ def _parse_public(der: bytes) -> tuple[str, PublicKeyObject]:
     raise KeyFormatError(f"the public key does not match its algorithm identifier ({spec})")
 
 
+def _check_rsa_consistency(key: rsa.RSAPrivateKey) -> None:
+    """The RSA private key's numbers fit together (n = pq, e*d = 1 mod lcm(p-1, q-1), and the
+    CRT values). OpenSSL's own check adds primality tests of p and q, which take about half a
+    second for RSA_4096 on every load; we skip those (an accidentally corrupted key fails the
+    equations below; a deliberately crafted one harms only its holder) and keep the rest."""
+    numbers = key.private_numbers()
+    p, q, d = numbers.p, numbers.q, numbers.d
+    e, n = numbers.public_numbers.e, numbers.public_numbers.n
+    lam = (p - 1) * (q - 1) // math.gcd(p - 1, q - 1) if p > 2 and q > 2 else 0
+    if not (
+        p > 2
+        and q > 2
+        and p * q == n
+        and e > 1
+        and e % 2 == 1
+        and lam
+        and (d * e) % lam == 1
+        and numbers.dmp1 == d % (p - 1)
+        and numbers.dmq1 == d % (q - 1)
+        and (numbers.iqmp * q) % p == 1
+    ):
+        raise ValueError("the RSA private key values are inconsistent")
+
+
 def _parse_private(der: bytes) -> tuple[str, PrivateKeyObject]:
     what = "private key"
     try:
@@ -311,7 +336,11 @@ def _parse_private(der: bytes) -> tuple[str, PrivateKeyObject]:
             return spec, sm2.PrivateKey(sm2.parse_ec_private_key(private_octets))
         if spec in mlkem.PARAMS:
             return spec, mlkem.parse_private(mlkem.PARAMS[spec], params, private_octets)
-        key = serialization.load_der_private_key(der, password=None)
+        key = serialization.load_der_private_key(
+            der, password=None, unsafe_skip_rsa_key_validation=True
+        )
+        if isinstance(key, rsa.RSAPrivateKey):
+            _check_rsa_consistency(key)
     except (sm2.SM2Error, mlkem.MLKEMError) as exc:
         raise KeyFormatError(f"not a valid {spec} private key: {exc}") from None
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
