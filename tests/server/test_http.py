@@ -404,3 +404,21 @@ def test_helpers() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
     assert endpoint_url_for("0.0.0.0", 80) == "http://127.0.0.1:80"
     assert endpoint_url_for("::1", 81) == "http://[::1]:81"
+
+
+def test_head_request_gets_headers_only(server: ServerHandle, app: FakeApp) -> None:
+    raw = raw_exchange(server, b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"x-amzn-RequestId" in head
+    assert body == b""
+
+
+def test_ipv6_loopback(app: FakeApp) -> None:
+    try:
+        handle = serve_app_background(app, "::1", 0, limits=FAST)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with handle:
+        assert handle.endpoint_url.startswith("http://[::1]:")
+        assert send(request(handle, app)).status == 200
