@@ -200,6 +200,14 @@ class Store:
         # executescript commits implicitly, so the schema is created outside our transaction
         # helper; CREATE ... IF NOT EXISTS makes concurrent first opens harmless.
         conn.executescript(_SCHEMA)
+        with self.transaction(write=True):
+            version = int(self.insert_meta_if_absent("schema_version", str(SCHEMA_VERSION)))
+        if version > SCHEMA_VERSION:
+            self.close()
+            raise RuntimeError(
+                f"{self.path} was written by a newer kmsworkbench (store schema {version}); "
+                "upgrade kmsworkbench to open it"
+            )
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(OSError):
                 Path(str(self.path) + suffix).chmod(FILE_MODE)
