@@ -479,7 +479,10 @@ def load_public_key(data: bytes | str) -> PublicKeyInfo:
     """A public key from DER, PEM ("PUBLIC KEY") or base64 of DER; ``KeyFormatError`` when it is
     not a SubjectPublicKeyInfo of one of the twelve data key pair specs."""
     der = _unwrap(data, "PUBLIC KEY")
-    spec, key = _parse_public(der)
+    try:
+        spec, key = _parse_public(der)
+    except _der.DerError as exc:
+        raise KeyFormatError(f"not a valid public key: {exc}") from None
     return PublicKeyInfo(spec, der, key)
 
 
@@ -487,7 +490,10 @@ def load_private_key(data: bytes | str) -> PrivateKeyInfo:
     """A private key from DER, PEM ("PRIVATE KEY") or base64 of DER; ``KeyFormatError`` when it
     is not an unencrypted PKCS#8 key of one of the twelve data key pair specs."""
     der = _unwrap(data, "PRIVATE KEY")
-    spec, key = _parse_private(der)
+    try:
+        spec, key = _parse_private(der)
+    except _der.DerError as exc:
+        raise KeyFormatError(f"not a valid private key: {exc}") from None
     return PrivateKeyInfo(spec, der, canonical_spki(public_of(key)), key)
 
 
