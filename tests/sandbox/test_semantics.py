@@ -967,7 +967,7 @@ def test_hmac(kms: Any, hmac_key: dict[str, Any], error_of: Any) -> None:
             "ECC_NIST_EDWARDS25519",
             "SIGN_VERIFY",
             "SigningAlgorithms",
-            ["ED25519_SHA_512", "ED25519_PH_SHA_512"],
+            ["ED25519_SHA_512"],
         ),
         ("HMAC_512", "GENERATE_VERIFY_MAC", "MacAlgorithms", ["HMAC_SHA_512"]),
     ],
@@ -1019,3 +1019,73 @@ def test_multi_region_key(kms: Any) -> None:
     assert md["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
     blob = kms.encrypt(KeyId=md["KeyId"], Plaintext=b"m")["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=blob)["KeyId"] == md["Arn"]
+
+
+def test_asymmetric_decrypt_rules(
+    kms: Any, rsa_key: dict[str, Any], demo_key: str, error_of: Any
+) -> None:
+    arn = rsa_key["Arn"]
+    blob = kms.encrypt(KeyId=arn, Plaintext=b"abc", EncryptionAlgorithm="RSAES_OAEP_SHA_1")[
+        "CiphertextBlob"
+    ]
+    assert (
+        error_of(kms.decrypt, CiphertextBlob=blob, EncryptionAlgorithm="RSAES_OAEP_SHA_1")["Code"]
+        == "ValidationException"
+    )
+    err = error_of(kms.decrypt, CiphertextBlob=blob, KeyId=arn)
+    assert err == {
+        "Code": "InvalidKeyUsageException",
+        "Message": "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.",
+    }
+    err = error_of(
+        kms.encrypt,
+        KeyId=arn,
+        Plaintext=b"a",
+        EncryptionAlgorithm="RSAES_OAEP_SHA_1",
+        EncryptionContext={"a": "b"},
+    )
+    assert err["Code"] == "ValidationException"
+    out = kms.re_encrypt(
+        CiphertextBlob=blob,
+        SourceKeyId=arn,
+        SourceEncryptionAlgorithm="RSAES_OAEP_SHA_1",
+        DestinationKeyId=demo_key,
+    )
+    assert "SourceKeyMaterialId" not in out and HEX64.match(out["DestinationKeyMaterialId"])
+    assert kms.decrypt(CiphertextBlob=out["CiphertextBlob"])["Plaintext"] == b"abc"
+
+
+def test_ml_kem_kms_key_and_unsupported_specs(kms: Any, error_of: Any) -> None:
+    md = kms.create_key(KeySpec="ML_KEM_768", KeyUsage="ENCAPSULATE_DECAPSULATE")["KeyMetadata"]
+    assert md["EncapsulationAlgorithms"] == ["ML_KEM"] and "CustomerMasterKeySpec" not in md
+    public = kms.get_public_key(KeyId=md["Arn"])
+    assert keypairs.spec_of_public_key(public["PublicKey"]) == "ML_KEM_768"
+    err = error_of(kms.create_key, KeySpec="ML_DSA_44", KeyUsage="SIGN_VERIFY")
+    assert err["Code"] == "UnsupportedOperationException"
+    assert error_of(kms.create_key, Origin="AWS_CLOUDHSM")["Code"] == "ValidationException"
+    err = error_of(kms.create_key, Origin="AWS_CLOUDHSM", CustomKeyStoreId="cks-1234567890abcdef0")
+    assert err["Code"] == "CustomKeyStoreNotFoundException"
+
+
+def test_grant_name_is_idempotent_and_retire_by_id(kms: Any, demo_key: str, error_of: Any) -> None:
+    kwargs = {
+        "KeyId": demo_key,
+        "GranteePrincipal": "arn:aws:iam::111122223333:root",
+        "Operations": ["Encrypt"],
+        "Name": "same-" + uuid.uuid4().hex[:6],
+    }
+    first, second = kms.create_grant(**kwargs), kms.create_grant(**kwargs)
+    assert first["GrantId"] == second["GrantId"]
+    assert (
+        kms.list_grants(KeyId=demo_key, GrantId=first["GrantId"])["Grants"][0]["Name"]
+        == kwargs["Name"]
+    )
+    kms.retire_grant(KeyId=demo_key, GrantId=first["GrantId"])
+    assert (
+        error_of(kms.revoke_grant, KeyId=demo_key, GrantId=first["GrantId"])["Code"]
+        == "NotFoundException"
+    )
+    assert (
+        error_of(kms.create_grant, KeyId=demo_key, Operations=["Encrypt"])["Code"]
+        == "ValidationException"
+    )
