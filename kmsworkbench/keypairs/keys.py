@@ -130,12 +130,12 @@ def _unwrap(data: bytes | str, label: str) -> bytes:
         raw = bytes(data)
     else:
         raise KeyFormatError(f"a {kind} key must be bytes or text, not {type(data).__name__}")
-    if raw[:1] == bytes([_der.SEQUENCE]):
+    if not isinstance(data, str) and raw[:1] == bytes([_der.SEQUENCE]):
         return raw  # binary DER (never stripped: its last bytes may look like whitespace)
     stripped = raw.strip()
     if not stripped:
         raise KeyFormatError(f"the {kind} key is empty")
-    if stripped.startswith(b"-----BEGIN"):
+    if b"-----BEGIN" in stripped:  # PEM, possibly after lines of explanation
         text = stripped.decode("ascii", errors="replace")
         match = _PEM_RE.search(text)
         if match is None or match.group(1) != match.group(3):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -23,14 +24,14 @@ def pem(label: str, der: bytes) -> str:
     return f"-----BEGIN {label}-----\n{base64.encodebytes(der).decode()}-----END {label}-----\n"
 
 
-def _public_der(key: object) -> bytes:
-    return key.public_key().public_bytes(  # type: ignore[attr-defined]
+def _public_der(key: Any) -> bytes:
+    return key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
 
-def _private_der(key: object) -> bytes:
-    return key.private_bytes(  # type: ignore[attr-defined]
+def _private_der(key: Any) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
@@ -126,6 +127,8 @@ def test_malformed_pem_and_text() -> None:
         kp.load_private_key(b"   ")
     with pytest.raises(kp.KeyFormatError, match="does not decode to a DER"):
         kp.load_public_key(base64.b64encode(b"hello world"))
+    with pytest.raises(kp.KeyFormatError, match="does not decode to a DER"):
+        kp.load_public_key("0Y0T")  # text is never taken for binary DER
     with pytest.raises(kp.KeyFormatError, match="bytes or text"):
         kp.load_public_key(42)  # type: ignore[arg-type]
 

@@ -110,7 +110,9 @@ def test_keys_load_from_der_pem_base64_and_text(spec: str, pair_of: PairOf) -> N
         + base64.encodebytes(pair.private_der).decode()
         + "-----END PRIVATE KEY-----\n"
     )
-    for form in (private_pem, base64.b64encode(pair.private_der).decode(), pair.private_der):
+    with_preamble = "Bag Attributes\n    localKeyID: 01\n" + private_pem
+    forms = (private_pem, with_preamble, base64.b64encode(pair.private_der).decode())
+    for form in (*forms, pair.private_der):
         assert kp.load_private_key(form).der == pair.private_der
 
 
