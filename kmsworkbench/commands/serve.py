@@ -12,6 +12,7 @@ import errno
 import logging
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from kmsworkbench import paths
@@ -64,14 +65,22 @@ def env_command(data_dir: str | None, region: str | None, host: str, port: int) 
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _setup_logging(debug: bool) -> logging.Handler:
+def _setup_logging(debug: bool) -> Callable[[], None]:
+    """Send the server's request log to stderr; returns a function that undoes it."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     log = logging.getLogger("kmsworkbench.sandbox.server")
+    saved = (log.level, log.propagate)
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if debug else logging.INFO)
     log.propagate = False
-    return handler
+
+    def undo() -> None:
+        log.removeHandler(handler)
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
+
+    return undo
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     data_arg: str | None = getattr(args, "data_dir", None)
     region: str | None = getattr(args, "region", None)
     folder = paths.data_dir(data_arg)
-    handler = _setup_logging(bool(getattr(args, "debug", False)))
+    undo_logging = _setup_logging(bool(getattr(args, "debug", False)))
 
     from kmsworkbench.sandbox import Sandbox
 
@@ -107,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         sandbox = Sandbox.open(folder, region)
     except Exception as exc:  # a damaged or unreadable store: say so, no traceback
         sys.stderr.write(f"kmsworkbench serve: cannot open the sandbox in {folder}: {exc}\n")
+        undo_logging()
         return EXIT_OTHER
 
     def on_ready(url: str) -> None:
@@ -140,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) else EXIT_OTHER
     finally:
         sandbox.close()
-        logging.getLogger("kmsworkbench.sandbox.server").removeHandler(handler)
+        undo_logging()
     sys.stdout.write("kmsworkbench serve: stopped.\n")
     sys.stdout.flush()
     return EXIT_OK
