@@ -105,8 +105,6 @@ class WorkbenchApp(App[int]):
         self.activity: list[JournalEntry] = []
         self._activity_lock = threading.Lock()
         self.first_frame_seconds: float | None = None
-        if self.settings.theme in self.available_themes:
-            self.theme = self.settings.theme
 
     # -- composition ---------------------------------------------------------------------
 
@@ -116,6 +114,8 @@ class WorkbenchApp(App[int]):
     def on_mount(self) -> None:
         from kmsworkbench.tui.screens.keys import KeyChooserScreen
 
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.push_screen(KeyChooserScreen())
         self._lookup_account(self.generation)
@@ -143,8 +143,9 @@ class WorkbenchApp(App[int]):
             self.activity.append(message.entry)
         from kmsworkbench.tui.screens.activity import ActivityScreen
 
-        if isinstance(self.screen, ActivityScreen):
-            self.screen.add_entry(message.entry)
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(top, ActivityScreen):
+            top.add_entry(message.entry)
 
     @property
     def backend_label(self) -> str:

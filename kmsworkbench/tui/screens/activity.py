@@ -3,6 +3,7 @@ id) and its equivalent aws-cli command. Fed by the session's Journal."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import ClassVar
 
 from rich.text import Text
@@ -27,7 +28,7 @@ class ActivityTable(DataTable[Text]):
 def entry_cells(entry: JournalEntry) -> list[Text]:
     outcome = Text("ok") if entry.ok else Text(entry.error_code or "failed", style="bold")
     return [
-        Text(entry.timestamp.astimezone().strftime("%H:%M:%S")),
+        Text(entry.timestamp.astimezone(UTC).strftime("%H:%M:%SZ")),
         Text(entry.operation),
         outcome,
         Text(f"{entry.latency_ms:.0f} ms", justify="right"),

@@ -275,7 +275,6 @@ class GenerateScreen(WorkbenchScreen):
             button = self.query_one("#gen-generate-button", Button)
             button.disabled = False
             button.label = "Generate"
-        super().on_worker_state_changed(event)
 
     @on(Generated)
     def _generated(self, message: Generated) -> None:

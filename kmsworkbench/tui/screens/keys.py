@@ -193,7 +193,6 @@ class KeyChooserScreen(WorkbenchScreen):
             self.describing = False
             self.query_one(KeyTable).loading = False
             self._update_count(failed=event.state == WorkerState.ERROR)
-        super().on_worker_state_changed(event)
 
     @on(KeysArrived)
     def _keys_arrived(self, message: KeysArrived) -> None:

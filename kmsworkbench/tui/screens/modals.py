@@ -41,10 +41,6 @@ class ErrorModal(WorkbenchModal[None]):
                     text.append(f"{label}: ", style="bold")
                     text.append(value)
                     yield Static(text, classes="error-field")
-                if self.details.summary_line:
-                    yield Static(
-                        Text(self.details.summary_line, style="italic"), id="error-summary"
-                    )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Copy", id="error-copy-button")
                 yield Button("Close", id="error-close-button", variant="primary")
@@ -81,7 +77,7 @@ def _binding_rows(screen: Screen[object]) -> list[tuple[str, str, str]]:
         where = "everywhere" if node is app else getattr(node, "HELP_SCOPE", "this screen")
         for bindings in node._bindings.key_to_bindings.values():
             for binding in bindings:
-                if not binding.description:
+                if not binding.description or binding.id is None:
                     continue
                 keys = app.get_key_display(binding)
                 key = (keys, binding.description)

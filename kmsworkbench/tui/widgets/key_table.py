@@ -43,6 +43,7 @@ class _Entry:
     order: int
     names: tuple[str, ...]  # lower-cased: aliases (with and without alias/), key id, ARN
     description: str  # lower-cased
+    sort_key: str  # keys with aliases first, by alias; then by key id
 
     @classmethod
     def build(cls, info: KeyInfo, order: int) -> _Entry:
@@ -54,7 +55,8 @@ class _Entry:
                 names.append(low[len("alias/") :])
         names.append(info.key_id.lower())
         names.append(info.arn.lower())
-        return cls(info, order, tuple(names), info.description.lower())
+        sort_key = ("0" + info.aliases[0].lower()) if info.aliases else ("1" + info.key_id)
+        return cls(info, order, tuple(names), info.description.lower(), sort_key)
 
     def rank(self, query: str) -> int | None:
         """0 exact, 1 prefix, 2 substring, None no match."""
@@ -74,7 +76,8 @@ class _Entry:
 
 
 class KeyIndex:
-    """Every key listed so far, by key id, in listing order."""
+    """Every key listed so far, by key id. Views list keys with aliases first (by alias),
+    then the others by key id."""
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
@@ -125,13 +128,13 @@ class KeyIndex:
         """The keys matching ``query`` (case-insensitive), exact matches first, then
         prefix matches, then the rest; keys known to be ineligible left out on request."""
         q = query.strip().lower()
-        ranked: list[tuple[int, int, KeyInfo]] = []
+        ranked: list[tuple[int, str, KeyInfo]] = []
         for entry in self._entries.values():
             if hide_ineligible and entry.info.eligible is False:
                 continue
             rank = entry.rank(q)
             if rank is not None:
-                ranked.append((rank, entry.order, entry.info))
+                ranked.append((rank, entry.sort_key, entry.info))
         ranked.sort(key=lambda item: (item[0], item[1]))
         return [info for _, _, info in ranked]
 
@@ -258,7 +261,7 @@ class KeyTable(DataTable[Text]):
             return
         self.shown[index] = info
         for (column, _), cell in zip(COLUMNS, row_cells(info), strict=True):
-            self.update_cell(info.key_id, column, cell)
+            self.update_cell(info.key_id, column, cell, update_width=True)
 
     @property
     def highlighted(self) -> KeyInfo | None:

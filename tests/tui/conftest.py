@@ -1,0 +1,44 @@
+"""Fixtures for the TUI tests: a steady cursor, the real app on an in-process sandbox in a
+temporary folder, and a helper that waits for workers instead of sleeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kmsworkbench import config
+from kmsworkbench.service import Backend
+from kmsworkbench.tui.app import WorkbenchApp
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+@pytest.fixture
+def sandbox_dir(tmp_path: Path) -> Path:
+    return tmp_path / "sandbox"
+
+
+@pytest.fixture
+def make_app(sandbox_dir: Path) -> Callable[..., WorkbenchApp]:
+    def make(**kwargs: object) -> WorkbenchApp:
+        kwargs.setdefault("settings", config.Settings())
+        return WorkbenchApp(Backend(kind="sandbox", data_dir=sandbox_dir), **kwargs)  # type: ignore[arg-type]
+
+    return make
+
+
+async def settle(app: WorkbenchApp, pilot: Pilot[object]) -> None:
+    """Wait until no worker runs and every message they posted has been handled."""
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            return
+    raise AssertionError("workers kept running")

@@ -1,0 +1,130 @@
+"""SVG snapshots of each screen at 80x24 and 120x40, in textual-dark and textual-light.
+
+The data is fixed (tests/tui/fakes.py), the cursor does not blink, and no wall-clock time is
+shown, so the pictures are the same on every run. Update with
+``pytest tests/tui --snapshot-update -p no:xdist`` after a deliberate change."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from kmsworkbench import config
+from kmsworkbench.pairs import PairRecord
+from kmsworkbench.service import KmsError
+from kmsworkbench.tui.app import WorkbenchApp
+from kmsworkbench.tui.screens.result import ResultScreen
+from kmsworkbench.tui.widgets.context_editor import ContextEditor
+
+from .fakes import DEMO_BACKEND, FIXED_TIME, FixedSession, demo_keys, demo_public_key
+
+SIZES = [(80, 24), (120, 40)]
+THEMES = ["textual-dark", "textual-light"]
+
+RunBefore = Callable[[Pilot[object]], Awaitable[None]]
+
+
+def demo_app(theme: str, library: Path) -> WorkbenchApp:
+    return WorkbenchApp(
+        DEMO_BACKEND,
+        settings=config.Settings(theme=theme),
+        session_factory=FixedSession,
+        library_dir=library,
+        persist_settings=False,
+    )
+
+
+async def settled(pilot: Pilot[object]) -> None:
+    for _ in range(10):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
+
+
+async def keys(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+
+
+async def generate(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.app.screen.query_one(ContextEditor).set_context({"app": "wb", "env": "dev"})
+    await pilot.pause()
+
+
+async def result(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+    info = demo_keys()[0]
+    record = PairRecord(
+        name="workbench-demo-ecc-nist-p256",
+        key_arn=info.arn,
+        key_pair_spec="ECC_NIST_P256",
+        encryption_context={"app": "wb", "env": "dev"},
+        public_key=demo_public_key(),
+        private_key_ciphertext=bytes(range(256)) * 5 + bytes(range(100)),
+        backend=DEMO_BACKEND.label("us-east-1"),
+        key_material_id="ab" * 32,
+        created_at=FIXED_TIME,
+    )
+    await pilot.app.push_screen(ResultScreen(record))
+    await pilot.pause()
+
+
+async def error(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+    app = pilot.app
+    assert isinstance(app, WorkbenchApp)
+    app.show_error(
+        KmsError(
+            "DisabledException",
+            "arn:aws:kms:us-east-1:111122223333:key/00000004-1111-4222-8333-000000000004 is disabled.",
+            "GenerateDataKeyPairWithoutPlaintext",
+            request_id="00000000-0000-4000-8000-000000000002",
+            http_status=400,
+            explanation="The KMS key is disabled, so KMS refuses every cryptographic operation with it.",
+            remedy="Enable the key (EnableKey) or choose another key.",
+        )
+    )
+    await pilot.pause()
+
+
+async def help_screen(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+    await pilot.press("f1")
+    await pilot.pause()
+
+
+async def activity(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+    await pilot.press("f4")
+    await pilot.pause()
+
+
+SCREENS: dict[str, RunBefore] = {
+    "keys": keys,
+    "generate": generate,
+    "result": result,
+    "error": error,
+    "help": help_screen,
+    "activity": activity,
+}
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen_snapshot(
+    snap_compare: Callable[..., bool],
+    tmp_path: Path,
+    screen: str,
+    size: tuple[int, int],
+    theme: str,
+) -> None:
+    assert snap_compare(
+        demo_app(theme, tmp_path / "library"), terminal_size=size, run_before=SCREENS[screen]
+    )
