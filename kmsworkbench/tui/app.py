@@ -149,7 +149,7 @@ class WorkbenchApp(App[int]):
 
     @property
     def backend_label(self) -> str:
-        label = self.backend.label(self.effective_region)
+        label = _shorten_home(self.backend.label(self.effective_region))
         if self.account:
             label += f" · account {self.account}"
         return label
@@ -324,6 +324,14 @@ class WorkbenchApp(App[int]):
     async def action_quit(self) -> None:
         self._close_session(self.session)
         self.exit(0)
+
+
+def _shorten_home(text: str) -> str:
+    """Paths under the home folder as ~/..., as a shell shows them."""
+    home = str(Path.home())
+    if home and home != "/":
+        text = text.replace(home + "/", "~/")
+    return text
 
 
 def _backend_option_given(args: argparse.Namespace) -> bool:

@@ -163,9 +163,13 @@ class FixedSession:
             on_result(self.describe_key(key_id))
 
     def describe_key(self, key_id: str) -> KeyInfo:
-        for k in self.keys:
-            if key_id in (k.key_id, k.arn, *k.aliases):
-                return KeyInfo(k.key_id, k.arn, list(k.aliases), dict(k.metadata or {}))
+        by_ref = getattr(self, "_by_ref", None)
+        if by_ref is None or len(by_ref) < len(self.keys):
+            by_ref = {ref: k for k in self.keys for ref in (k.key_id, k.arn, *k.aliases)}
+            self._by_ref = by_ref
+        k = by_ref.get(key_id)
+        if k is not None:
+            return KeyInfo(k.key_id, k.arn, list(k.aliases), dict(k.metadata or {}))
         raise KmsError("NotFoundException", f"Key '{key_id}' does not exist", "DescribeKey")
 
     def generate_pair(

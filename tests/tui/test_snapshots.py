@@ -18,6 +18,7 @@ from kmsworkbench.service import KmsError
 from kmsworkbench.tui.app import WorkbenchApp
 from kmsworkbench.tui.screens.result import ResultScreen
 from kmsworkbench.tui.widgets.context_editor import ContextEditor
+from kmsworkbench.tui.widgets.key_table import KeyTable
 
 from .fakes import DEMO_BACKEND, FIXED_TIME, FixedSession, demo_keys, demo_public_key
 
@@ -51,6 +52,9 @@ async def keys(pilot: Pilot[object]) -> None:
 
 async def generate(pilot: Pilot[object]) -> None:
     await settled(pilot)
+    table = pilot.app.screen.query_one(KeyTable)
+    table.focus()
+    table.move_to(demo_keys()[0].key_id)
     await pilot.press("enter")
     await pilot.pause()
     await pilot.app.screen.query_one(ContextEditor).set_context({"app": "wb", "env": "dev"})

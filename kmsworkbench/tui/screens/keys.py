@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -22,6 +23,9 @@ from kmsworkbench.tui.app import BackendChanged
 from kmsworkbench.tui.screens.base import WorkbenchScreen
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.key_table import KeyIndex, KeyTable
+
+MAX_ROWS = 300
+FILTER_DELAY = 0.15  # seconds of no typing before a large list is filtered again
 
 
 class KeysArrived(Message):
@@ -124,6 +128,8 @@ class KeyChooserScreen(WorkbenchScreen):
         self._queue: list[KeyInfo] = []
         self._queue_lock = threading.Lock()
         self._described_count = 0
+        self.matching = 0
+        self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield BackendHeader("Choose a key")
@@ -257,10 +263,15 @@ class KeyChooserScreen(WorkbenchScreen):
         return self.query_one("#key-filter", Input).value
 
     def _refilter(self) -> None:
+        self._filter_timer = None
         table = self.query_one(KeyTable)
         current = table.highlighted
         keys = self.index.filter(self.filter_text, hide_ineligible=self.hide_ineligible)
-        table.show(keys, keep_key=current.key_id if current else None)
+        self.matching = len(keys)
+        # Building a DataTable row costs about half a millisecond, so the view holds the
+        # best MAX_ROWS matches (exact and prefix matches come first) and the count says
+        # how many more there are; the filter itself runs over every key.
+        table.show(keys[:MAX_ROWS], keep_key=current.key_id if current else None)
         self._update_count()
         self._update_detail(table.highlighted)
 
@@ -268,7 +279,9 @@ class KeyChooserScreen(WorkbenchScreen):
         total = len(self.index)
         shown = len(self.query_one(KeyTable).shown)
         parts = [f"{total} keys", f"{self.index.alias_count} aliases"]
-        if shown != total:
+        if self.matching > shown:
+            parts.append(f"first {shown} of {self.matching} shown; type to narrow")
+        elif shown != total:
             parts.append(f"{shown} shown")
         if self.hide_ineligible:
             parts.append("ineligible hidden")
@@ -297,7 +310,13 @@ class KeyChooserScreen(WorkbenchScreen):
 
     @on(Input.Changed, "#key-filter")
     def _filter_changed(self) -> None:
-        self._refilter()
+        if len(self.index) <= MAX_ROWS:
+            self._refilter()
+            return
+        # Many keys: wait for a pause in the typing before rebuilding the view.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self._refilter)
 
     @on(Input.Submitted, "#key-filter")
     def _filter_submitted(self) -> None:

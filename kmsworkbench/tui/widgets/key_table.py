@@ -43,7 +43,7 @@ class _Entry:
     order: int
     names: tuple[str, ...]  # lower-cased: aliases (with and without alias/), key id, ARN
     description: str  # lower-cased
-    sort_key: str  # keys with aliases first, by alias; then by key id
+    sort_key: str  # customer aliases first, then alias/aws/*, then keys without alias
 
     @classmethod
     def build(cls, info: KeyInfo, order: int) -> _Entry:
@@ -55,7 +55,12 @@ class _Entry:
                 names.append(low[len("alias/") :])
         names.append(info.key_id.lower())
         names.append(info.arn.lower())
-        sort_key = ("0" + info.aliases[0].lower()) if info.aliases else ("1" + info.key_id)
+        if not info.aliases:
+            sort_key = "2" + info.key_id
+        elif info.aliases[0].startswith("alias/aws/"):
+            sort_key = "1" + info.aliases[0].lower()
+        else:
+            sort_key = "0" + info.aliases[0].lower()
         return cls(info, order, tuple(names), info.description.lower(), sort_key)
 
     def rank(self, query: str) -> int | None:
