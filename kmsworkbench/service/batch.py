@@ -23,6 +23,12 @@ from kmsworkbench.service.session import KmsSession
 DEFAULT_RATE_PER_SECOND = 5.0
 MIN_RATE_PER_SECOND = 0.05
 MAX_WORKERS = 8
+# After throttling the pace never drops below the starting rate divided by this.
+MAX_SLOWDOWN = 16.0
+
+# Resolved at call time so a test can run a batch on a fake clock.
+_clock: Callable[[], float] = time.monotonic
+_sleep: Callable[[float], None] = time.sleep
 
 
 def rate_for_spec(spec: str) -> float:
@@ -48,6 +54,7 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
+        self.min_rate = max(MIN_RATE_PER_SECOND, rate / MAX_SLOWDOWN)
         self.burst = max(1.0, burst if burst is not None else rate)
         self._tokens = self.burst
         self._clock = clock
@@ -64,8 +71,9 @@ class TokenBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                # The epsilon keeps float rounding (0.9999999...) from waiting forever.
+                if self._tokens >= 1.0 - 1e-9:
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     return
                 wait_for = (1.0 - self._tokens) / self.rate
             self._sleep(wait_for)
@@ -74,7 +82,7 @@ class TokenBucket:
         """Lower the rate (after throttling); returns the new rate."""
         with self._lock:
             self._refill()
-            self.rate = max(MIN_RATE_PER_SECOND, self.rate * factor)
+            self.rate = max(self.min_rate, self.rate * factor)
             self.burst = 1.0
             self._tokens = min(self._tokens, 0.0)
             return self.rate
@@ -93,14 +101,16 @@ def generate_batch(
     max_throttle_retries: int = 10,
     on_result: Callable[[int, GenerateResult], None] | None = None,
     on_throttle: Callable[[float], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> list[GenerateResult]:
     """``count`` pairs under ``key_id``, in index order. ``on_result(index, result)`` is
     called (from a worker thread) as each arrives, ``on_throttle(new_rate)`` when KMS
     throttles. Any other failure stops the batch and raises its KmsError."""
     if count < 1:
         raise ValueError("count must be at least 1")
-    bucket = TokenBucket(rate or rate_for_spec(spec), sleep=sleep)
+    sleep = sleep or _sleep
+    bucket = TokenBucket(rate or rate_for_spec(spec), clock=clock or _clock, sleep=sleep)
     workers = max(1, min(count, max_workers or MAX_WORKERS))
     results: list[GenerateResult | None] = [None] * count
     stop = threading.Event()
