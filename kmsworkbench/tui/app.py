@@ -71,6 +71,7 @@ class WorkbenchApp(App[int]):
         "styles/keys.tcss",
         "styles/generate.tcss",
         "styles/modals.tcss",
+        "styles/library.tcss",
     ]
     COMMANDS: ClassVar = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -80,6 +81,7 @@ class WorkbenchApp(App[int]):
         Binding("question_mark", "help", "Help", show=False, id="help-question"),
         Binding("f2", "switch_backend", "Backend", id="backend", tooltip="Switch backend"),
         Binding("f4", "activity", "Activity", id="activity", tooltip="KMS calls made so far"),
+        Binding("f7", "library", "Library", id="library", tooltip="The saved pairs"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
@@ -304,6 +306,20 @@ class WorkbenchApp(App[int]):
 
         if not isinstance(self.screen, ActivityScreen):
             self.push_screen(ActivityScreen())
+
+    def action_library(self) -> None:
+        """Show the library of pairs: back to it when it is open under this screen,
+        otherwise opened on top (with the pair of the current screen highlighted)."""
+        from kmsworkbench.tui.screens.library import LibraryScreen
+
+        if isinstance(self.screen, LibraryScreen):
+            return
+        if any(isinstance(s, LibraryScreen) for s in self.screen_stack):
+            while not isinstance(self.screen, LibraryScreen):
+                self.pop_screen()
+            return
+        record = getattr(self.screen, "record", None)
+        self.push_screen(LibraryScreen(select=getattr(record, "name", None)))
 
     def action_copy_aws_cli(self) -> None:
         """Copy the aws-cli command of what the current screen shows (the generate preview,

@@ -1,6 +1,7 @@
-"""The command palette's namespaced commands: ``kms:``, ``backend:``, ``export:``, ``view:``,
-``theme:`` and ``help:``. Which commands appear depends on the screen the palette was opened
-from."""
+"""The command palette's namespaced commands: ``kms:``, ``pairs:``, ``crypto:``, ``backend:``,
+``export:``, ``view:``, ``theme:`` and ``help:``. A screen adds its own with a
+``palette_commands()`` method returning (title, help, action name) triples. Which commands
+appear depends on the screen the palette was opened from."""
 
 from __future__ import annotations
 
@@ -90,6 +91,11 @@ class WorkbenchCommands(Provider):
                 "Export the public key (PEM/DER/JWK) or the bundle",
                 screen_action("export"),
             )
+        palette_commands = getattr(screen, "palette_commands", None)
+        if callable(palette_commands):
+            for title, help_text, action in palette_commands():
+                yield (title, help_text, screen_action(action))
+        yield ("pairs: open library", "The saved pairs (F7)", app.action_library)
         yield (
             "export: copy aws-cli command",
             "The equivalent aws kms command of this screen or the last call",

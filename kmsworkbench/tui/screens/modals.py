@@ -113,7 +113,7 @@ class HelpScreen(WorkbenchModal[None]):
                     table.append(description)
                     table.append(f"  ({where})\n", style="dim")
                 table.append(f"{'ctrl+p':>14}  ", style="bold")
-                table.append("Command palette: kms:, backend:, export:, theme: commands\n")
+                table.append("Command palette: kms:, pairs:, crypto:, backend:, export:, theme:\n")
                 yield Static(table, id="help-keys")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="help-close-button", variant="primary")

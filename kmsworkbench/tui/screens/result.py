@@ -62,6 +62,7 @@ class ResultScreen(WorkbenchScreen):
         Binding("ctrl+s", "export", "Export", id="result-export"),
         Binding("escape", "back", "Back", id="result-back"),
         Binding("f3", "keys", "Keys", id="result-keys"),
+        Binding("f8", "workbench", "Use pair", id="result-workbench"),
     ]
 
     def __init__(self, record: PairRecord) -> None:
@@ -118,6 +119,7 @@ class ResultScreen(WorkbenchScreen):
                     yield Button("Export", id="result-export-button", variant="primary")
                 yield Static("", id="result-export-status", markup=False)
             with Horizontal(classes="button-row"):
+                yield Button("Use this pair", id="result-workbench-button", variant="primary")
                 yield Button("Copy public key PEM", id="result-copy")
                 yield Button("Another pair", id="result-back-button")
                 yield Button("Back to keys", id="result-keys-button")
@@ -244,6 +246,16 @@ class ResultScreen(WorkbenchScreen):
 
         while not isinstance(self.app.screen, KeyChooserScreen) and len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+    def action_workbench(self) -> None:
+        """Open the pair's workbench (verify, encrypt; decrypt the private key to sign)."""
+        from kmsworkbench.tui.screens.workbench import PairWorkbenchScreen
+
+        self.app.push_screen(PairWorkbenchScreen(self.record))
+
+    @on(Button.Pressed, "#result-workbench-button")
+    def _workbench_pressed(self) -> None:
+        self.action_workbench()
 
     @on(Button.Pressed, "#result-keys-button")
     def _keys_pressed(self) -> None:
