@@ -53,6 +53,7 @@ from kmsworkbench.tui.screens.library import (
     on_current_backend,
     other_backend_note,
 )
+from kmsworkbench.tui.screens.modals import ConfirmModal
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.key_status import PrivateKeyStatus
 
@@ -63,6 +64,23 @@ LONG_B64 = 720  # longer base64 values are shown shortened (the field below hold
 
 class KmsFormatProblem(ValueError):
     """KMS decrypted the blob, but the plaintext is not a private key."""
+
+
+class DecryptConfirmModal(ConfirmModal):
+    """The confirmation before KMS Decrypt of a private key: which key, which context, and
+    what happens to the plaintext. The text scrolls, so the buttons stay on small screens."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__("Decrypt the private key?", body, "Decrypt")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="confirm-dialog"):
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            with VerticalScroll(id="decrypt-confirm-scroll"):
+                yield Static(self.body, id="confirm-body", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel", id="confirm-no")
+                yield Button(self.confirm_label, id="confirm-yes", variant="warning")
 
 
 class PrivateKeyDecrypted(Message):
@@ -136,7 +154,7 @@ class PairWorkbenchScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "decrypt_key", "Decrypt key", id="wb-decrypt-key"),
         Binding("ctrl+f", "forget_key", "Forget key", id="wb-forget-key"),
-        Binding("ctrl+y", "copy_result", "Copy result", id="wb-copy-result"),
+        Binding("ctrl+y", "copy_result", "Copy result", id="wb-copy-result", show=False),
         Binding("escape", "back", "Back", id="wb-back"),
     ]
 
@@ -257,7 +275,12 @@ class PairWorkbenchScreen(WorkbenchScreen):
             yield Label("Sign a test message (private key)", classes="section-title")
             yield self._needs_key_note()
             with Horizontal(classes="input-row"):
-                yield Input(DEFAULT_MESSAGE, placeholder="message (RAW)", id="wb-sign-message")
+                yield Input(
+                    DEFAULT_MESSAGE,
+                    placeholder="message (RAW)",
+                    id="wb-sign-message",
+                    classes="needs-key-input",
+                )
                 yield self._algorithm_select(self.spec.signing_algorithms, "wb-sign-alg")
                 yield Button("Sign", id="wb-sign-button", classes="needs-key-button")
             yield Static("", id="wb-sign-result", classes="output -empty", markup=False)
@@ -294,7 +317,11 @@ class PairWorkbenchScreen(WorkbenchScreen):
             yield Label("Decrypt a ciphertext (private key)", classes="section-title")
             yield self._needs_key_note()
             with Horizontal(classes="input-row"):
-                yield Input(placeholder="ciphertext, base64", id="wb-decrypt-ciphertext")
+                yield Input(
+                    placeholder="ciphertext, base64",
+                    id="wb-decrypt-ciphertext",
+                    classes="needs-key-input",
+                )
                 yield self._algorithm_select(encryption_algorithms(self.spec), "wb-decrypt-alg")
                 yield Button("Decrypt", id="wb-decrypt-ct-button", classes="needs-key-button")
             yield Static("", id="wb-decrypt-result", classes="output -empty", markup=False)
@@ -315,7 +342,11 @@ class PairWorkbenchScreen(WorkbenchScreen):
             yield Label("Decapsulate (private key)", classes="section-title")
             yield self._needs_key_note()
             with Horizontal(classes="input-row"):
-                yield Input(placeholder="ML-KEM ciphertext, base64", id="wb-decap-ciphertext")
+                yield Input(
+                    placeholder="ML-KEM ciphertext, base64",
+                    id="wb-decap-ciphertext",
+                    classes="needs-key-input",
+                )
                 yield Button("Decapsulate", id="wb-decap-button", classes="needs-key-button")
             yield Static("", id="wb-decap-result", classes="output -empty", markup=False)
         with Vertical(classes="section", id="wb-seal-section"):
@@ -448,8 +479,6 @@ class PairWorkbenchScreen(WorkbenchScreen):
     # -- decrypting and forgetting the private key ---------------------------------------
 
     def action_decrypt_key(self) -> None:
-        from kmsworkbench.tui.screens.modals import ConfirmModal
-
         if self.decrypting:
             return
         context = self._check_context()
@@ -460,35 +489,31 @@ class PairWorkbenchScreen(WorkbenchScreen):
         app = self.workbench
         record = self.record
         lines = [
-            f"KMS Decrypt of the encrypted private key of {record.name} ({record.key_pair_spec}).",
-            "",
+            f"KMS Decrypt of the private key of {record.name} ({record.key_pair_spec}).",
             f"KMS key: {record.key_arn}",
             f"Encryption context: {format_context_for_cli(context) if context else '(none)'}"
             + ("  (the stored one)" if context == record.encryption_context else ""),
             f"Backend: {app.backend.label(app.region)}",
         ]
         if context != record.encryption_context:
-            lines += [
-                "",
+            lines.append(
                 "This context differs from the one stored with the pair "
-                f"({context_text(record.encryption_context)}); KMS will refuse.",
-            ]
+                f"({context_text(record.encryption_context)}); KMS will refuse."
+            )
         if not on_current_backend(record, app):
-            lines += ["", f"The pair was generated on another backend: {record.backend}."]
+            lines.append(f"The pair was generated on another backend: {record.backend}.")
         lines += [
             "",
-            "The plaintext private key (PKCS#8) will be held in this app's memory only: never "
-            "shown, logged or written to a file. Ctrl+F forgets it; so does leaving this "
-            "screen or switching the backend.",
+            "The plaintext private key (PKCS#8) will be held in memory only: never shown, "
+            "logged or written to a file. Ctrl+F forgets it, as do leaving this screen and "
+            "switching the backend.",
         ]
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._start_decrypt(context)
 
-        self.app.push_screen(
-            ConfirmModal("Decrypt the private key?", "\n".join(lines), "Decrypt"), answered
-        )
+        self.app.push_screen(DecryptConfirmModal("\n".join(lines)), answered)
 
     def _start_decrypt(self, context: dict[str, str]) -> None:
         self.holder.forget()
@@ -558,6 +583,9 @@ class PairWorkbenchScreen(WorkbenchScreen):
         self.decrypting = False
         self.key_material_id = message.key_material_id
         self._refresh_key_state()
+        first = next(iter(self.query(".needs-key-input").results(Input)), None)
+        if first is not None:
+            first.focus()
         if self.holder.matches:
             self.notify("Held in memory only; it matches the public key.", title="Private key")
         else:

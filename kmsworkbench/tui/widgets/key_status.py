@@ -22,9 +22,9 @@ def status_text(holder: PrivateKeyHolder, *, decrypting: bool = False) -> Text:
     text.append("PRIVATE KEY IN MEMORY", style="bold")
     text.append(f" · {holder.spec}")
     if holder.matches is True:
-        text.append(" · matches the public key ✓")
+        text.append(" · keys match ✓")
     elif holder.matches is False:
-        text.append(" · DOES NOT MATCH the stored public key ✗", style="bold")
+        text.append(" · DOES NOT MATCH the public key ✗", style="bold")
     text.append(" · Ctrl+F forgets it")
     return text
 

@@ -1,0 +1,96 @@
+"""SVG snapshots of the library and the pair workbench at 80x24 and 120x40, in textual-dark
+and textual-light, with fixed pairs (tests/tui/library_fakes.py). The workbench is shown with
+the private key in memory: the picture has the indicator and the keys_match result, and
+(by construction) nothing of the key. Update with
+``pytest tests/tui --snapshot-update -p no:xdist`` after a deliberate change."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from kmsworkbench import config
+from kmsworkbench.tui.app import WorkbenchApp
+from kmsworkbench.tui.screens.library import LibraryScreen
+from kmsworkbench.tui.screens.modals import ConfirmModal
+from kmsworkbench.tui.screens.workbench import PairWorkbenchScreen
+
+from .fakes import DEMO_BACKEND
+from .library_fakes import PairSession, save_demo_records
+
+SIZES = [(80, 24), (120, 40)]
+THEMES = ["textual-dark", "textual-light"]
+
+RunBefore = Callable[[Pilot[object]], Awaitable[None]]
+
+
+def demo_app(theme: str, library: Path) -> WorkbenchApp:
+    save_demo_records(library)
+    return WorkbenchApp(
+        DEMO_BACKEND,
+        settings=config.Settings(theme=theme),
+        session_factory=PairSession,
+        library_dir=library,
+        persist_settings=False,
+    )
+
+
+async def settled(pilot: Pilot[object]) -> None:
+    for _ in range(10):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            return
+
+
+async def library(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+    await pilot.press("f7")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, LibraryScreen)
+
+
+async def decrypt_confirm(pilot: Pilot[object]) -> None:
+    await library(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, PairWorkbenchScreen)
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConfirmModal)
+
+
+async def workbench_unlocked(pilot: Pilot[object]) -> None:
+    await decrypt_confirm(pilot)
+    await pilot.click("#confirm-yes")
+    await settled(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PairWorkbenchScreen)
+    assert screen.holder.held and screen.holder.matches is True
+    screen.query_one("#wb-body").scroll_to(y=0, animate=False)
+    await pilot.pause()
+
+
+SCREENS: dict[str, RunBefore] = {
+    "library": library,
+    "decrypt-confirm": decrypt_confirm,
+    "workbench-unlocked": workbench_unlocked,
+}
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_library_snapshot(
+    snap_compare: Callable[..., bool],
+    tmp_path: Path,
+    screen: str,
+    size: tuple[int, int],
+    theme: str,
+) -> None:
+    assert snap_compare(
+        demo_app(theme, tmp_path / "library"), terminal_size=size, run_before=SCREENS[screen]
+    )
