@@ -277,25 +277,26 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except _BodyTooLarge as exc:
-            self._refuse_too_large(exc.size)
+            # Logged before answering, so a client that has its answer finds the line written.
             self._log(label, 413, "RequestEntityTooLargeException")
+            self._refuse_too_large(exc.size)
             return
         except _RequestTimeout:
             self.close_connection = True
+            self._log(label, 408, "RequestTimeoutException")
             self._send_error_safely(
                 408, "RequestTimeoutException", "The client did not send the request in time."
             )
-            self._log(label, 408, "RequestTimeoutException")
             return
         except _BadFraming as exc:
             self.close_connection = True
-            self._send_json(400, request_id, _error_body("BadRequestException", str(exc)))
             self._log(label, 400, "BadRequestException")
+            self._send_json(400, request_id, _error_body("BadRequestException", str(exc)))
             return
 
         status, headers, payload = self._dispatch(target, body, request_id)
-        self._send_response(status, headers, payload)
         self._log(label, status, _error_code_of(payload) if status >= 300 else "")
+        self._send_response(status, headers, payload)
 
     def _dispatch(
         self, target: str, body: bytes, request_id: str
@@ -421,8 +422,8 @@ class KmsRequestHandler(BaseHTTPRequestHandler):
         text = message or HTTPStatus(status).phrase
         if explain:
             text = f"{text}: {explain}"
-        self._send_error_safely(status, error, text)
         self._log(self.command or "-", status, error)
+        self._send_error_safely(status, error, text)
 
     # -- logging ---------------------------------------------------------------------------
 
