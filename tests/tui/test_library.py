@@ -506,6 +506,14 @@ async def test_leaving_the_workbench_forgets_the_key(
         await pilot.pause()
         assert isinstance(app.screen, LibraryScreen)
         assert not screen.holder.held
+        # Switching the backend drops it too (the workbench closes).
+        screen = await open_workbench(app, pilot, "signer")
+        await decrypt_key(app, pilot, screen)
+        assert screen.holder.held
+        app.switch_backend(Backend(kind="sandbox", data_dir=sandbox_dir.parent / "other"))
+        await settle(app, pilot)
+        assert not screen.holder.held
+        assert not any(isinstance(s, PairWorkbenchScreen) for s in app.screen_stack)
 
 
 async def test_mlkem_encapsulate_decapsulate_seal_open(

@@ -88,12 +88,12 @@ def key_label(record: PairRecord, app: WorkbenchApp) -> str:
 def record_cells(record: PairRecord, app: WorkbenchApp) -> list[Text]:
     here = on_current_backend(record, app)
     backend = Text("✓ current") if here else Text("⚠ " + _clip(record.backend, 30), "bold")
-    name = _clip(record.name, 30)
+    name = _clip(record.name, 26)
     return [
         Text(name, no_wrap=True) if here else Text("⚠ " + name, "bold", no_wrap=True),
         Text(record.key_pair_spec, no_wrap=True),
-        Text(_clip(key_label(record, app), 26), no_wrap=True),
-        Text(_clip(context_text(record.encryption_context), 24), no_wrap=True),
+        Text(_clip(key_label(record, app), 22), no_wrap=True),
+        Text(_clip(context_text(record.encryption_context), 20), no_wrap=True),
         Text(record.created_at.strftime("%Y-%m-%d %H:%M"), no_wrap=True),
         backend,
     ]

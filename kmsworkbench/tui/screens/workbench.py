@@ -109,9 +109,11 @@ def parse_b64(text: str, what: str) -> bytes:
 
 
 def shown_b64(value: str) -> str:
+    """Base64 for the screen: whole up to LONG_B64 characters (an RSA-4096 signature), else
+    its ends (the whole value is in the field below it, and Ctrl+Y copies it)."""
     if len(value) <= LONG_B64:
         return value
-    return f"{value[:600]}…{value[-60:]}"
+    return f"{value[:160]}…{value[-40:]} ({len(value)} characters; Ctrl+Y copies them)"
 
 
 def secret_fingerprint(secret: bytes) -> str:
@@ -149,7 +151,8 @@ class PairWorkbenchScreen(WorkbenchScreen):
         "sends KMS Decrypt for the encrypted private key with the encryption context in the "
         "field (prefilled with the stored one; change it to see KMS refuse). The plaintext "
         "private key is then held in memory only, never shown, logged or written, and is "
-        "forgotten with Ctrl+F, when you leave this screen, or when the backend changes."
+        "forgotten with Ctrl+F, when you leave this screen, or when the backend changes. "
+        "Enter in a field runs its section; Ctrl+P offers the pairs: and crypto: commands."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "decrypt_key", "Decrypt key", id="wb-decrypt-key"),
