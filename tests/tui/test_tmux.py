@@ -16,11 +16,23 @@ import pytest
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def _capture(session: str) -> str:
-    out = subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True, check=False
+# A private tmux server (its own socket, no user configuration), so that other tmux sessions
+# on the machine can neither resize our window nor be touched by the test.
+SOCKET = f"kmswb-test-{uuid.uuid4().hex[:8]}"
+
+
+def _tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["tmux", "-L", SOCKET, "-f", os.devnull, *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        env={**os.environ, "TMUX": ""},
     )
-    return out.stdout
+
+
+def _capture(session: str) -> str:
+    return _tmux("capture-pane", "-p", "-t", session, check=False).stdout
 
 
 def _wait_until(
@@ -51,50 +63,33 @@ def test_installed_app_in_tmux(tmp_path: Path) -> None:
         f"env KMSWORKBENCH_HOME={home} AWS_CONFIG_FILE={tmp_path / 'none'} "
         f"AWS_SHARED_CREDENTIALS_FILE={tmp_path / 'none'} TERM=xterm-256color"
     )
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "36",
-            f"{env_prefix} {executable}",
-        ],
-        check=True,
-        env={**os.environ, "TMUX": ""},
-    )
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", f"{env_prefix} {executable}")
     try:
         screen = _wait_for(session, "alias/workbench-demo")
         assert "sandbox ·" in screen
         _wait_for(session, "✓ yes")
-        subprocess.run(["tmux", "send-keys", "-t", session, "/"], check=True)
-        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "hmac"], check=True)
+        _tmux("send-keys", "-t", session, "/")
+        _tmux("send-keys", "-t", session, "-l", "hmac")
         screen = _wait_until(
             session,
             lambda s: "1 shown" in s and "alias/workbench-demo" not in s and "HMAC" in s,
             "the filter leaving only the HMAC key",
         )
-        subprocess.run(["tmux", "send-keys", "-t", session, "Escape"], check=True)
+        _tmux("send-keys", "-t", session, "Escape")
         screen = _wait_for(session, "alias/workbench-demo")
-        subprocess.run(["tmux", "send-keys", "-t", session, "F1"], check=True)
+        _tmux("send-keys", "-t", session, "F1")
         _wait_for(session, "(key table)")
-        subprocess.run(["tmux", "send-keys", "-t", session, "Escape"], check=True)
+        _tmux("send-keys", "-t", session, "Escape")
         # A key sent right after Escape would read as alt+key: wait for the help to close.
         _wait_until(session, lambda s: "(key table)" not in s, "the help closing")
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+        _tmux("send-keys", "-t", session, "C-q")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            alive = subprocess.run(
-                ["tmux", "has-session", "-t", session], capture_output=True, check=False
-            )
+            alive = _tmux("has-session", "-t", session, check=False)
             if alive.returncode != 0:
                 break
             time.sleep(0.2)
         else:
             raise AssertionError("the app did not quit on ctrl+q")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+        _tmux("kill-server", check=False)
