@@ -330,14 +330,14 @@ class Engine:
             # managed key and returns its KeyId and Arn" (DescribeKey docs).
             if not write:
                 raise _NeedsWrite
-            key_id = self._insert_aws_managed_key(r, name)
+            key_id = self._insert_aws_manageable_key(r, name)
             return self._key_by_id(r, key_id)
         key = self.store.get_key(r.region, alias.key_id)
         if key is None:  # the alias outlived its key (cannot happen: deletion cascades)
             raise E.alias_not_found(r.alias_arn(name))
         return key
 
-    def _insert_aws_managed_key(self, r: Request, alias_name: str) -> str:
+    def _insert_aws_manageable_key(self, r: Request, alias_name: str) -> str:
         service = alias_name[len(RESERVED_ALIAS_PREFIX) :]
         description = AWS_MANAGED_ALIASES.get(
             service, f"Default key that protects my {service} data when no other key is defined"
@@ -387,6 +387,15 @@ class Engine:
         return record
 
     # --- shared checks ------------------------------------------------------------------
+
+    def _manageable_key(self, r: Request, ref: str, write: bool, operation: str) -> KeyRecord:
+        """The key a management operation (state, deletion, aliases, tags) names by key ID or
+        ARN: not an AWS managed key, and not pending deletion."""
+        key = self._resolve(r, ref, write, allow_alias=False)
+        self._deny_aws_managed(r, key, operation)
+        if key.state == "PendingDeletion":
+            raise E.pending_deletion(r.key_arn(key.key_id))
+        return key
 
     def _check_grant_tokens(self, r: Request, tokens: list[str] | None) -> None:
         """Grant tokens must be ones this sandbox issued (CreateGrant) in this Region and
@@ -613,45 +622,33 @@ class Engine:
 
         return self._tx(r, work)
 
-    def _op_EnableKey(self, r: Request, p: dict[str, Any]) -> dict[str, Any]:
-        def work(write: bool) -> dict[str, Any]:
-            key = self._resolve(r, p["KeyId"], write, allow_alias=False)
-            self._deny_aws_managed(r, key, "EnableKey")
-            arn = r.key_arn(key.key_id)
-            if key.state == "PendingDeletion":
-                raise E.pending_deletion(arn)
-            if key.state == "PendingImport":
-                raise E.pending_import(arn)
-            if key.state != "Enabled":
-                self.store.update_key(r.region, key.key_id, state="Enabled")
-            return {}
+    def _set_state(self, r: Request, p: dict[str, Any], operation: str, state: str) -> None:
+        """EnableKey / DisableKey: refused for AWS managed keys and for keys pending deletion
+        or import; setting the state a key already has is a no-op."""
 
-        return self._tx(r, work, write=True)
+        def work(write: bool) -> None:
+            key = self._manageable_key(r, p["KeyId"], write, operation)
+            if key.state == "PendingImport":
+                raise E.pending_import(r.key_arn(key.key_id))
+            if key.state != state:
+                self.store.update_key(r.region, key.key_id, state=state)
+
+        self._tx(r, work, write=True)
+
+    def _op_EnableKey(self, r: Request, p: dict[str, Any]) -> dict[str, Any]:
+        self._set_state(r, p, "EnableKey", "Enabled")
+        return {}
 
     def _op_DisableKey(self, r: Request, p: dict[str, Any]) -> dict[str, Any]:
-        def work(write: bool) -> dict[str, Any]:
-            key = self._resolve(r, p["KeyId"], write, allow_alias=False)
-            self._deny_aws_managed(r, key, "DisableKey")
-            arn = r.key_arn(key.key_id)
-            if key.state == "PendingDeletion":
-                raise E.pending_deletion(arn)
-            if key.state == "PendingImport":
-                raise E.pending_import(arn)
-            if key.state != "Disabled":
-                self.store.update_key(r.region, key.key_id, state="Disabled")
-            return {}
-
-        return self._tx(r, work, write=True)
+        self._set_state(r, p, "DisableKey", "Disabled")
+        return {}
 
     def _op_ScheduleKeyDeletion(self, r: Request, p: dict[str, Any]) -> dict[str, Any]:
         days = p.get("PendingWindowInDays") or 30  # default 30; 7-30 enforced in validation
 
         def work(write: bool) -> dict[str, Any]:
-            key = self._resolve(r, p["KeyId"], write, allow_alias=False)
-            self._deny_aws_managed(r, key, "ScheduleKeyDeletion")
+            key = self._manageable_key(r, p["KeyId"], write, "ScheduleKeyDeletion")
             arn = r.key_arn(key.key_id)
-            if key.state == "PendingDeletion":
-                raise E.pending_deletion(arn)
             deletion = r.now + days * DAY
             self.store.update_key(
                 r.region, key.key_id, state="PendingDeletion", deletion_date=deletion
@@ -700,19 +697,12 @@ class Engine:
                 "Alias name must have at least one character after 'alias/'."
             )
 
-    def _alias_target(self, r: Request, ref: str, write: bool, operation: str) -> KeyRecord:
-        key = self._resolve(r, ref, write, allow_alias=False)
-        self._deny_aws_managed(r, key, operation)
-        if key.state == "PendingDeletion":
-            raise E.pending_deletion(r.key_arn(key.key_id))
-        return key
-
     def _op_CreateAlias(self, r: Request, p: dict[str, Any]) -> dict[str, Any]:
         name = p["AliasName"]
         self._check_alias_name(name, "CreateAlias")
 
         def work(write: bool) -> dict[str, Any]:
-            key = self._alias_target(r, p["TargetKeyId"], write, "CreateAlias")
+            key = self._manageable_key(r, p["TargetKeyId"], write, "CreateAlias")
             if self.store.get_alias(r.region, name) is not None:
                 raise E.AlreadyExistsException(
                     f"An alias with the name {r.alias_arn(name)} already exists"
@@ -730,7 +720,7 @@ class Engine:
             alias = self.store.get_alias(r.region, name)
             if alias is None:
                 raise E.alias_not_found(r.alias_arn(name))
-            key = self._alias_target(r, p["TargetKeyId"], write, "UpdateAlias")
+            key = self._manageable_key(r, p["TargetKeyId"], write, "UpdateAlias")
             current = self.store.get_key(r.region, alias.key_id) if alias.key_id else None
             if current is not None and (
                 current.key_usage != key.key_usage
@@ -806,10 +796,7 @@ class Engine:
         pairs = self._tag_pairs(p["Tags"])
 
         def work(write: bool) -> dict[str, Any]:
-            key = self._resolve(r, p["KeyId"], write, allow_alias=False)
-            self._deny_aws_managed(r, key, "TagResource")
-            if key.state == "PendingDeletion":
-                raise E.pending_deletion(r.key_arn(key.key_id))
+            key = self._manageable_key(r, p["KeyId"], write, "TagResource")
             existing = self.store.tag_keys(r.region, key.key_id)
             if len(existing | {k for k, _ in pairs}) > MAX_TAGS:
                 raise E.LimitExceededException(f"A KMS key can have at most {MAX_TAGS} tags")
@@ -820,10 +807,7 @@ class Engine:
 
     def _op_UntagResource(self, r: Request, p: dict[str, Any]) -> dict[str, Any]:
         def work(write: bool) -> dict[str, Any]:
-            key = self._resolve(r, p["KeyId"], write, allow_alias=False)
-            self._deny_aws_managed(r, key, "UntagResource")
-            if key.state == "PendingDeletion":
-                raise E.pending_deletion(r.key_arn(key.key_id))
+            key = self._manageable_key(r, p["KeyId"], write, "UntagResource")
             self.store.remove_tags(r.region, key.key_id, list(p["TagKeys"]))
             return {}
 
@@ -1070,6 +1054,19 @@ class Engine:
             out["DestinationKeyMaterialId"] = dest.material_id
         return out
 
+    def _wrapping_key(self, r: Request, p: dict[str, Any], operation: str) -> KeyRecord:
+        """The symmetric key GenerateDataKey* and GenerateDataKeyPair* wrap their data key
+        under: grant tokens, the key, its state and spec; DryRun answers here."""
+
+        def work(write: bool) -> KeyRecord:
+            self._check_grant_tokens(r, p.get("GrantTokens"))
+            key = self._resolve(r, p["KeyId"], write)
+            self._symmetric_key(r, key, operation)
+            self._dry_run(p)
+            return key
+
+        return self._tx(r, work)
+
     def _data_key_size(self, p: dict[str, Any]) -> int:
         spec, count = p.get("KeySpec"), p.get("NumberOfBytes")
         if (spec is None) == (count is None):
@@ -1082,15 +1079,7 @@ class Engine:
     def _generate_data_key(self, r: Request, p: dict[str, Any], operation: str) -> dict[str, Any]:
         size = self._data_key_size(p)
         self._no_recipient(p)
-
-        def work(write: bool) -> KeyRecord:
-            self._check_grant_tokens(r, p.get("GrantTokens"))
-            key = self._resolve(r, p["KeyId"], write)
-            self._symmetric_key(r, key, operation)
-            self._dry_run(p)
-            return key
-
-        key = self._tx(r, work)
+        key = self._wrapping_key(r, p, operation)
         plaintext = os.urandom(size)
         out: dict[str, Any] = {
             "CiphertextBlob": self._seal(r, key, plaintext, p.get("EncryptionContext")),
@@ -1112,15 +1101,7 @@ class Engine:
         self._no_recipient(p)
         if spec == "SM2" and r.region not in CHINA_REGIONS:
             raise E.sm2_not_in_region("KeyPairSpec")
-
-        def work(write: bool) -> KeyRecord:
-            self._check_grant_tokens(r, p.get("GrantTokens"))
-            key = self._resolve(r, p["KeyId"], write)
-            self._symmetric_key(r, key, operation)
-            self._dry_run(p)
-            return key
-
-        key = self._tx(r, work)
+        key = self._wrapping_key(r, p, operation)
         pair = _keypairs().generate(spec)  # outside any lock: this is the slow part
         out: dict[str, Any] = {
             "PrivateKeyCiphertextBlob": self._seal(
