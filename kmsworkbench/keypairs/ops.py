@@ -95,6 +95,28 @@ def _check_digest(message: bytes, size: int, algorithm: str) -> None:
         )
 
 
+def _sm2_digest(
+    point: sm2.Point, message: bytes, digest: bool, sm2_id: bytes, algorithm: str
+) -> bytes:
+    """e for SM2DSA: the given 32-byte digest, or SM3(Z_A || M) of a RAW message."""
+    if digest:
+        _check_digest(message, 32, algorithm)
+        return message
+    return sm2.message_digest(point, message, sm2_id)
+
+
+def _message_hash(
+    algorithm: str, message: bytes, digest: bool
+) -> tuple[hashes.HashAlgorithm, hashes.HashAlgorithm | utils.Prehashed]:
+    """(the algorithm's hash, what to pass to cryptography: the hash, or Prehashed for a
+    DIGEST whose length has been checked) for RSA and ECDSA."""
+    hash_algorithm = _hash_for(algorithm)
+    if not digest:
+        return hash_algorithm, hash_algorithm
+    _check_digest(message, hash_algorithm.digest_size, algorithm)
+    return hash_algorithm, utils.Prehashed(hash_algorithm)
+
+
 def _bytes(value: object, name: str) -> bytes:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
@@ -118,20 +140,11 @@ def sign(
     digest = _is_digest(message_type, algorithm)
     key = info._key
     if isinstance(key, sm2.PrivateKey):
-        if digest:
-            _check_digest(message, 32, algorithm)
-            e = message
-        else:
-            e = sm2.message_digest(key.public_key().point, message, sm2_id)
+        e = _sm2_digest(key.public_key().point, message, digest, sm2_id, algorithm)
         return sm2.encode_signature(*sm2.sign_digest(key.d, e))
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key.sign(message)
-    hash_algorithm = _hash_for(algorithm)
-    if digest:
-        _check_digest(message, hash_algorithm.digest_size, algorithm)
-    chosen: hashes.HashAlgorithm | utils.Prehashed = (
-        utils.Prehashed(hash_algorithm) if digest else hash_algorithm
-    )
+    hash_algorithm, chosen = _message_hash(algorithm, message, digest)
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(message, _rsa_signature_padding(algorithm, hash_algorithm), chosen)
     if isinstance(key, ec.EllipticCurvePrivateKey):
@@ -166,11 +179,7 @@ def verify(
     digest = _is_digest(message_type, algorithm)
     key = info._key
     if isinstance(key, sm2.PublicKey):
-        if digest:
-            _check_digest(message, 32, algorithm)
-            e = message
-        else:
-            e = sm2.message_digest(key.point, message, sm2_id)
+        e = _sm2_digest(key.point, message, digest, sm2_id, algorithm)
         try:
             r, s = sm2.decode_signature(signature)
         except sm2.SM2Error:
@@ -182,12 +191,7 @@ def verify(
                 return False
             key.verify(signature, message)
             return True
-        hash_algorithm = _hash_for(algorithm)
-        if digest:
-            _check_digest(message, hash_algorithm.digest_size, algorithm)
-        chosen: hashes.HashAlgorithm | utils.Prehashed = (
-            utils.Prehashed(hash_algorithm) if digest else hash_algorithm
-        )
+        hash_algorithm, chosen = _message_hash(algorithm, message, digest)
         if isinstance(key, rsa.RSAPublicKey):
             if len(signature) != (key.key_size + 7) // 8:
                 return False
