@@ -17,9 +17,9 @@ import argparse
 import base64
 from typing import Any
 
-from kmsworkbench import paths
 from kmsworkbench.cli import UsageError
 from kmsworkbench.commands._blobs import read_blob
+from kmsworkbench.commands._library import get_pair, open_library
 from kmsworkbench.commands._output import emit, guarded, print_error
 
 EXIT_INVALID_SIGNATURE = 1
@@ -98,15 +98,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def _record(args: argparse.Namespace) -> Any:
-    from kmsworkbench.pairs import PairLibrary
-
-    library = PairLibrary(paths.data_dir(getattr(args, "data_dir", None)))
-    try:
-        return library.get(args.pair)
-    except KeyError:
-        raise UsageError(
-            f"No pair named {args.pair!r} in the library (kmsworkbench pairs list)."
-        ) from None
+    return get_pair(open_library(args), args.pair)
 
 
 def _spec(record: Any) -> Any:
@@ -142,6 +134,15 @@ def _private_key(args: argparse.Namespace, record: Any) -> bytes:
     return result.plaintext
 
 
+def _pair_and_algorithm(args: argparse.Namespace, given: str | None, what: str) -> tuple[Any, str]:
+    """The pair ``--pair`` names and the ``what`` ("signing" or "encryption") algorithm to use:
+    ``given``, checked against the pair's spec, or the spec's default."""
+    record = _record(args)
+    spec = _spec(record)
+    offered = spec.signing_algorithms if what == "signing" else _enc_algorithms(spec)
+    return record, _algorithm(given, offered, what, spec.name)
+
+
 def _algorithm(given: str | None, offered: tuple[str, ...], what: str, spec_name: str) -> str:
     if not offered:
         raise UsageError(f"A {spec_name} pair cannot be used for {what}.")
@@ -165,9 +166,7 @@ def _b64(data: bytes) -> str:
 def run_sign(args: argparse.Namespace) -> int:
     from kmsworkbench import keypairs
 
-    record = _record(args)
-    spec = _spec(record)
-    algorithm = _algorithm(args.signing_algorithm, spec.signing_algorithms, "signing", spec.name)
+    record, algorithm = _pair_and_algorithm(args, args.signing_algorithm, "signing")
     message = read_blob("--message", args.message, inline="text")
     private_der = _private_key(args, record)
     try:
@@ -188,9 +187,7 @@ def run_sign(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     from kmsworkbench import keypairs
 
-    record = _record(args)
-    spec = _spec(record)
-    algorithm = _algorithm(args.signing_algorithm, spec.signing_algorithms, "signing", spec.name)
+    record, algorithm = _pair_and_algorithm(args, args.signing_algorithm, "signing")
     message = read_blob("--message", args.message, inline="text")
     signature = read_blob("--signature", args.signature, inline="base64")
     try:
@@ -209,11 +206,7 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_encrypt(args: argparse.Namespace) -> int:
     from kmsworkbench import keypairs
 
-    record = _record(args)
-    spec = _spec(record)
-    algorithm = _algorithm(
-        args.encryption_algorithm, _enc_algorithms(spec), "encryption", spec.name
-    )
+    record, algorithm = _pair_and_algorithm(args, args.encryption_algorithm, "encryption")
     plaintext = read_blob("--plaintext", args.plaintext, inline="text")
     try:
         ciphertext = keypairs.encrypt(record.public_key, algorithm, plaintext)
@@ -243,11 +236,7 @@ def _enc_algorithms(spec: Any) -> tuple[str, ...]:
 def run_decrypt(args: argparse.Namespace) -> int:
     from kmsworkbench import keypairs
 
-    record = _record(args)
-    spec = _spec(record)
-    algorithm = _algorithm(
-        args.encryption_algorithm, _enc_algorithms(spec), "encryption", spec.name
-    )
+    record, algorithm = _pair_and_algorithm(args, args.encryption_algorithm, "encryption")
     ciphertext = read_blob("--ciphertext-blob", args.ciphertext_blob, inline="base64")
     private_der = _private_key(args, record)
     try:

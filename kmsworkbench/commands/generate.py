@@ -15,12 +15,16 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kmsworkbench import paths
 from kmsworkbench.cli import UsageError
 from kmsworkbench.commands._blobs import read_text_param, write_file
+from kmsworkbench.commands._library import open_library
 from kmsworkbench.commands._output import emit, guarded, note
+
+if TYPE_CHECKING:
+    from kmsworkbench.pairs import PairRecord
+    from kmsworkbench.service.models import GenerateResult
 
 INPUT_SKELETON: dict[str, Any] = {
     "EncryptionContext": {"KeyName": ""},
@@ -139,6 +143,25 @@ def _default_name(spec: str) -> str:
     return f"{spec.lower().replace('_', '-')}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
 
 
+def _pair_record(
+    name: str, result: GenerateResult, context: dict[str, str], label: str
+) -> PairRecord:
+    """The library record of a generated pair: the public key and the encrypted private key,
+    with what decrypting it again needs (key ARN, encryption context, backend)."""
+    from kmsworkbench.pairs import PairRecord
+
+    return PairRecord(
+        name=name,
+        key_arn=result.key_arn,
+        key_pair_spec=result.key_pair_spec,
+        encryption_context=context,
+        public_key=result.public_key,
+        private_key_ciphertext=result.private_key_ciphertext,
+        backend=label,
+        key_material_id=result.key_material_id,
+    )
+
+
 @guarded
 def run(args: argparse.Namespace) -> int:
     if args.generate_cli_skeleton:
@@ -167,10 +190,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out_dir:
         raise UsageError("--out-dir goes with --count N")
 
-    from kmsworkbench.pairs import PairLibrary, PairRecord, validate_name
+    from kmsworkbench.pairs import validate_name
     from kmsworkbench.service import Backend, KmsSession
 
-    library = PairLibrary(paths.data_dir(args.data_dir))
+    library = open_library(args)
     save = not args.no_save and not args.dry_run
     if save and args.name:
         problem = validate_name(args.name)
@@ -192,16 +215,7 @@ def run(args: argparse.Namespace) -> int:
         label = session.label()
     if save:
         record = library.add(
-            PairRecord(
-                name=args.name or _default_name(result.key_pair_spec),
-                key_arn=result.key_arn,
-                key_pair_spec=result.key_pair_spec,
-                encryption_context=context,
-                public_key=result.public_key,
-                private_key_ciphertext=result.private_key_ciphertext,
-                backend=label,
-                key_material_id=result.key_material_id,
-            ),
+            _pair_record(args.name or _default_name(result.key_pair_spec), result, context, label),
             unique=not args.name,
         )
         if sys.stderr.isatty():
@@ -211,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
-    from kmsworkbench.pairs import PairLibrary, PairRecord, validate_name
+    from kmsworkbench.pairs import validate_name
     from kmsworkbench.service import Backend, KmsSession
     from kmsworkbench.service.batch import generate_batch, rate_for_spec
 
@@ -219,8 +233,9 @@ def _run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
     if (out_dir / MANIFEST).exists():
         raise UsageError(f"{out_dir / MANIFEST} already exists; choose an empty --out-dir.")
     base = args.name or _default_name(args.key_pair_spec)
-    if args.name and validate_name(args.name):
-        raise UsageError(validate_name(args.name) or "")
+    problem = validate_name(args.name) if args.name else None
+    if problem:
+        raise UsageError(problem)
     count: int = args.count
     backend = Backend.from_args(args)
     progress = _Progress(count, args.key_pair_spec, rate_for_spec(args.key_pair_spec))
@@ -236,7 +251,7 @@ def _run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
             on_throttle=progress.throttled,
         )
         label = session.label()
-    library = None if args.no_save else PairLibrary(paths.data_dir(args.data_dir))
+    library = None if args.no_save else open_library(args)
     width = max(4, len(str(count)))
     entries: list[dict[str, Any]] = []
     for index, result in enumerate(results, start=1):
@@ -250,17 +265,7 @@ def _run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
         name = None
         if library is not None:
             record = library.add(
-                PairRecord(
-                    name=f"{base}-{index:0{width}d}",
-                    key_arn=result.key_arn,
-                    key_pair_spec=result.key_pair_spec,
-                    encryption_context=context,
-                    public_key=result.public_key,
-                    private_key_ciphertext=result.private_key_ciphertext,
-                    backend=label,
-                    key_material_id=result.key_material_id,
-                ),
-                unique=True,
+                _pair_record(f"{base}-{index:0{width}d}", result, context, label), unique=True
             )
             name = record.name
         entries.append(

@@ -8,9 +8,9 @@ import json
 import sys
 from typing import Any
 
-from kmsworkbench import paths
 from kmsworkbench.cli import UsageError
 from kmsworkbench.commands._blobs import read_text_param, write_file
+from kmsworkbench.commands._library import get_pair, open_library
 from kmsworkbench.commands._output import emit, guarded, note
 
 
@@ -65,21 +65,6 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     rename.set_defaults(func=run_rename)
 
 
-def _library(args: argparse.Namespace) -> Any:
-    from kmsworkbench.pairs import PairLibrary
-
-    return PairLibrary(paths.data_dir(getattr(args, "data_dir", None)))
-
-
-def _get(library: Any, name: str) -> Any:
-    try:
-        return library.get(name)
-    except KeyError:
-        raise UsageError(
-            f"No pair named {name!r} in the library (kmsworkbench pairs list)."
-        ) from None
-
-
 def _summary_row(record: Any) -> dict[str, Any]:
     return {
         "Name": record.name,
@@ -93,7 +78,7 @@ def _summary_row(record: Any) -> dict[str, Any]:
 
 @guarded
 def run_list(args: argparse.Namespace) -> int:
-    library = _library(args)
+    library = open_library(args)
     records = library.list()
     for path, reason in library.skipped:
         note(f"skipped damaged pair file {path.name}: {reason}")
@@ -103,7 +88,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 @guarded
 def run_show(args: argparse.Namespace) -> int:
-    record = _get(_library(args), args.name)
+    record = get_pair(open_library(args), args.name)
     data = _summary_row(record)
     data["KeyMaterialId"] = record.key_material_id
     data["PublicKey"] = record.to_json()["public_key"]
@@ -134,11 +119,11 @@ def _write_out(data: bytes, outfile: str | None, binary: bool) -> None:
 
 @guarded
 def run_export(args: argparse.Namespace) -> int:
-    library = _library(args)
+    library = open_library(args)
     if args.public_key or args.private_key:
         if len(args.names) != 1:
             raise UsageError("--public-key / --private-key export one pair: name exactly one.")
-        record = _get(library, args.names[0])
+        record = get_pair(library, args.names[0])
         if args.public_key:
             _write_out(
                 record.export_public_key(args.public_key), args.outfile, args.public_key == "DER"
@@ -148,7 +133,7 @@ def run_export(args: argparse.Namespace) -> int:
             _write_out(data, args.outfile, args.private_key == "raw")
         return 0
     for name in args.names:
-        _get(library, name)
+        get_pair(library, name)
     bundle = library.export_bundle(args.names or None)
     text = json.dumps(bundle, indent=4, ensure_ascii=False) + "\n"
     if args.outfile:
@@ -170,7 +155,7 @@ def run_import(args: argparse.Namespace) -> int:
         text = read_text_param("bundle", "file://" + args.bundle)
     try:
         bundle = json.loads(text)
-        records = _library(args).import_bundle(bundle)
+        records = open_library(args).import_bundle(bundle)
     except json.JSONDecodeError as exc:
         raise UsageError(f"The bundle is not JSON: {exc}") from None
     except BundleError as exc:
@@ -181,9 +166,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 @guarded
 def run_delete(args: argparse.Namespace) -> int:
-    library = _library(args)
+    library = open_library(args)
     for name in args.names:
-        _get(library, name)
+        get_pair(library, name)
     for name in args.names:
         library.delete(name)
     emit({"Deleted": list(args.names)}, args, "Deleted")
@@ -194,8 +179,8 @@ def run_delete(args: argparse.Namespace) -> int:
 def run_rename(args: argparse.Namespace) -> int:
     from kmsworkbench.pairs import PairExistsError
 
-    library = _library(args)
-    _get(library, args.old)
+    library = open_library(args)
+    get_pair(library, args.old)
     try:
         record = library.rename(args.old, args.new)
     except (PairExistsError, ValueError) as exc:
