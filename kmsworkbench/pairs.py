@@ -177,9 +177,9 @@ class PairLibrary:
         return self.folder / f"{name}.json"
 
     def _write(self, record: PairRecord) -> None:
-        paths.ensure_private_dir(self.data_dir)
+        paths.ensure_private_dir(self.data_dir)  # mkdir(parents=True) ignores the mode
         paths.ensure_private_dir(self.folder)
-        paths.atomic_write(
+        paths.replace_file(
             self._path(record.name),
             json.dumps(record.to_json(), indent=2, ensure_ascii=False) + "\n",
         )

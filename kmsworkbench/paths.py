@@ -65,6 +65,14 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """Write ``data`` to ``path`` atomically with mode 0600, in a 0700 parent folder."""
     target = Path(path)
     ensure_private_dir(target.parent)
+    return replace_file(target, data)
+
+
+def replace_file(path: str | os.PathLike[str], data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` atomically with mode 0600 (temporary file in the same
+    folder, fsync, rename, fsync of the folder). The folder must exist; its mode is left as
+    it is (for folders the user names, such as an output folder)."""
+    target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
+from kmsworkbench import paths
 from kmsworkbench.cli import UsageError
 
 
@@ -72,17 +71,4 @@ def write_file(path: str | os.PathLike[str], data: bytes | str, *, overwrite: bo
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not overwrite and target.exists():
         raise UsageError(f"{target} already exists; not overwriting it.")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return target
+    return paths.replace_file(target, data)
