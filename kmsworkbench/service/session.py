@@ -184,11 +184,16 @@ class KmsSession:
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call a KMS operation by its API name (e.g. "DescribeKey"), journaled; any
         failure becomes a KmsError. The response is botocore's dict."""
-        client = self._get_client(operation)
-        method = getattr(client, _snake(operation))
+        method = getattr(self._get_client(operation), _snake(operation))
+        return self._journaled(operation, params, lambda: method(**params))
+
+    def _journaled(
+        self, operation: str, params: dict[str, Any], send: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """``send()``, timed and journaled; a failure is journaled and raised as KmsError."""
         start = time.perf_counter()
         try:
-            response = method(**params)
+            response = send()
         except Exception as exc:
             err = self._translate(exc, operation, params)
             self._record(operation, params, (time.perf_counter() - start) * 1000, None, err)
@@ -448,22 +453,15 @@ class KmsSession:
         account in the first key ARN the endpoint lists (the sandbox's own account)."""
         if self.backend.kind == "aws":
             client = self._get_client("GetCallerIdentity")
-            start = time.perf_counter()
-            try:
+
+            def get_caller_identity() -> dict[str, Any]:
                 if self._sts is None:
                     self._sts = self._boto3_session().client(
                         "sts", region_name=client.meta.region_name
                     )
-                response = self._sts.get_caller_identity()
-            except Exception as exc:
-                err = self._translate(exc, "GetCallerIdentity", {})
-                self._record(
-                    "GetCallerIdentity", {}, (time.perf_counter() - start) * 1000, None, err
-                )
-                raise err from exc
-            self._record(
-                "GetCallerIdentity", {}, (time.perf_counter() - start) * 1000, response, None
-            )
+                return self._sts.get_caller_identity()
+
+            response = self._journaled("GetCallerIdentity", {}, get_caller_identity)
             return response.get("Account")
         page = self.call("ListKeys", Limit=1)
         for key in page.get("Keys", []):
