@@ -26,6 +26,20 @@ CONFIG_FILE_NAME = "settings.json"
 BACKEND_KINDS = ("sandbox", "endpoint", "aws")
 DEFAULT_THEME = "textual-dark"
 SCHEMA_VERSION = 1
+MAX_CONTEXT_NAME = 64  # a preset name is a label in a list, not a document
+
+
+def context_name_problem(name: str) -> str | None:
+    """None when ``name`` can name a saved encryption context; otherwise why not."""
+    if not name.strip():
+        return "Give the context a name."
+    if name != name.strip():
+        return "A name has no spaces at its ends."
+    if len(name) > MAX_CONTEXT_NAME:
+        return f"A name is at most {MAX_CONTEXT_NAME} characters."
+    if any(not ch.isprintable() for ch in name):
+        return "A name has only printable characters."
+    return None
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,10 @@ class Settings:
         contexts = dict(self.contexts)
         contexts[name] = dict(context)
         return replace(self, contexts=contexts)
+
+    def context_names(self) -> list[str]:
+        """The saved context names in the order a person looks for them (case-insensitive)."""
+        return sorted(self.contexts, key=lambda n: (n.casefold(), n))
 
     def without_context(self, name: str) -> Settings:
         contexts = {k: v for k, v in self.contexts.items() if k != name}

@@ -81,3 +81,38 @@ def test_try_save_reports_failure_instead_of_raising(tmp_path: Path) -> None:
     message = config.try_save(config.Settings(), blocker / "settings.json")
     assert message is not None and "could not save settings" in message
     assert config.try_save(config.Settings(), tmp_path / "ok" / "settings.json") is None
+
+
+def test_context_names_sorted_case_insensitively() -> None:
+    settings = (
+        config.Settings()
+        .with_context("beta", {"k": "b"})
+        .with_context("Alpha", {"k": "a"})
+        .with_context("alpha", {"k": "c"})
+    )
+    assert settings.context_names() == ["Alpha", "alpha", "beta"]
+    assert settings.without_context("beta").context_names() == ["Alpha", "alpha"]
+    # Saving under an existing name replaces it, and the original settings are unchanged.
+    replaced = settings.with_context("beta", {"k": "new"})
+    assert replaced.contexts["beta"] == {"k": "new"}
+    assert settings.contexts["beta"] == {"k": "b"}
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "Give the context a name."),
+        ("   ", "Give the context a name."),
+        (" dev", "A name has no spaces at its ends."),
+        ("x" * (config.MAX_CONTEXT_NAME + 1), "at most"),
+        ("tab\there", "printable"),
+    ],
+)
+def test_context_name_problems(name: str, problem: str) -> None:
+    found = config.context_name_problem(name)
+    assert found is not None and problem in found
+
+
+@pytest.mark.parametrize("name", ["dev", "payments prod", "x" * config.MAX_CONTEXT_NAME, "été"])
+def test_context_names_accepted(name: str) -> None:
+    assert config.context_name_problem(name) is None

@@ -61,6 +61,17 @@ async def generate(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
+async def context_presets(pilot: Pilot[object]) -> None:
+    await generate(pilot)
+    app = pilot.app
+    assert isinstance(app, WorkbenchApp)
+    app.settings = app.settings.with_context("dev-wb", {"app": "wb", "env": "dev"}).with_context(
+        "payments-prod", {"team": "payments", "stage": "prod", "purpose": "signing"}
+    )
+    await pilot.press("f9")
+    await pilot.pause()
+
+
 async def result(pilot: Pilot[object]) -> None:
     await settled(pilot)
     info = demo_keys()[0]
@@ -112,6 +123,7 @@ async def activity(pilot: Pilot[object]) -> None:
 SCREENS: dict[str, RunBefore] = {
     "keys": keys,
     "generate": generate,
+    "context-presets": context_presets,
     "result": result,
     "error": error,
     "help": help_screen,

@@ -55,12 +55,14 @@ class GenerateScreen(WorkbenchScreen):
         "GenerateDataKeyPairWithoutPlaintext: KMS returns the public key and the private key "
         "encrypted under the KMS key (never the plaintext). Pick a spec, add an encryption "
         "context if you want one (Decrypt will need exactly the same), optionally grant "
-        "tokens, and tick 'check permissions only' for a DryRun. The aws-cli line below "
+        "tokens, and tick 'check permissions only' for a DryRun. F9 opens the saved "
+        "encryption contexts (use, save, delete, or the last pair's). The aws-cli line below "
         "always shows the equivalent command."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+g", "generate", "Generate", id="gen-generate"),
         Binding("ctrl+y", "copy_command", "Copy aws-cli", id="gen-copy-cli"),
+        Binding("f9", "context_presets", "Saved contexts", id="gen-presets"),
         Binding("escape", "back", "Back", id="gen-back"),
     ]
 
@@ -187,6 +189,18 @@ class GenerateScreen(WorkbenchScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        return [
+            (
+                "kms: saved encryption contexts",
+                "Use, save or delete a named encryption context (F9)",
+                "context_presets",
+            )
+        ]
+
+    def action_context_presets(self) -> None:
+        self.query_one(ContextEditor).action_presets()
 
     def action_copy_command(self) -> None:
         self.workbench.copy_with_notice(self.command_text(), "aws-cli command")

@@ -91,6 +91,13 @@ class ContextEditor(Vertical):
     HELP_SCOPE = "encryption context"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f6", "add_row", "Add pair", id="ctx-add"),
+        Binding(
+            "f9",
+            "presets",
+            "Saved contexts",
+            id="ctx-presets",
+            tooltip="Use, save or delete a named encryption context",
+        ),
     ]
 
     class Changed(Message):
@@ -118,6 +125,7 @@ class ContextEditor(Vertical):
                 yield ContextRow()
         with Horizontal(classes="ctx-actions"):
             yield Button("+ Add pair", id="ctx-add-button")
+            yield Button("Saved…", id="ctx-presets-button", tooltip="Saved contexts (F9)")
             yield Input(
                 placeholder="or paste k=v,k2=v2 or JSON, then Enter",
                 id="ctx-paste",
@@ -190,6 +198,50 @@ class ContextEditor(Vertical):
     async def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         await self.add_row()
+
+    # -- saved contexts --------------------------------------------------------------------
+
+    def last_pair_context(self) -> tuple[str, dict[str, str]] | None:
+        """The name and context of the newest pair in the library, if any."""
+        library = getattr(self.app, "library", None)
+        if not callable(library):
+            return None
+        try:
+            records = library().list()
+        except (OSError, ValueError):
+            return None
+        if not records:
+            return None
+        return records[0].name, dict(records[0].encryption_context)
+
+    def action_presets(self) -> None:
+        from kmsworkbench.tui.screens.contexts import ContextPresetsModal
+
+        context, problems = validate_rows(self.pairs)
+
+        async def chosen(result: dict[str, str] | None) -> None:
+            if result is None:
+                return
+            await self.set_context(result)
+            self.rows[0].query_one(".ctx-key", Input).focus()
+            self.notify(
+                f"{len(result)} pair(s) put in the form." if result else "Context cleared.",
+                title="Encryption context",
+            )
+
+        self.app.push_screen(
+            ContextPresetsModal(
+                context,
+                current_problem=problems[0].message if problems else None,
+                last_pair=self.last_pair_context(),
+            ),
+            chosen,
+        )
+
+    @on(Button.Pressed, "#ctx-presets-button")
+    def _presets_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_presets()
 
     @on(Button.Pressed, ".ctx-remove")
     async def _remove_pressed(self, event: Button.Pressed) -> None:
