@@ -19,6 +19,8 @@ REDACTED_BODY = (
     "which can hold a plaintext private key>"
 )
 
+_REDACTED_PREFIX = REDACTED_BODY.split("{", 1)[0]
+
 _JSON_PLAINTEXT = re.compile(r'("(?:PrivateKey)?Plaintext"\s*:\s*")[^"]*(")')
 _REPR_PLAINTEXT = re.compile(r"""(['"](?:PrivateKey)?Plaintext['"]\s*:\s*)b?(['"]).*?(?<!\\)\2""")
 
@@ -32,7 +34,11 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("botocore.parsers") and isinstance(record.msg, str):
             if record.msg.startswith("Response body"):
-                body = record.args[0] if isinstance(record.args, tuple) and record.args else b""
+                # The filter sits on the logger and on our handler, so a record can pass
+                # twice: the second pass must keep the size the first one found.
+                if record.msg.startswith(_REDACTED_PREFIX) and not record.args:
+                    return True
+                body = record.args[0] if isinstance(record.args, tuple) and record.args else None
                 size = f"{len(body)} bytes" if isinstance(body, bytes | str) else "body"
                 record.msg = REDACTED_BODY.format(size=size)
                 record.args = ()
