@@ -28,6 +28,15 @@ from kmsworkbench import config, paths
 from kmsworkbench.service import Backend, KmsSession
 from kmsworkbench.tui.commands import WorkbenchCommands
 from kmsworkbench.tui.errors import describe_error
+from kmsworkbench.tui.relogin import (
+    AwsFinder,
+    LoginOffer,
+    LoginRunner,
+    find_aws,
+    login_command,
+    login_offer,
+    run_login,
+)
 
 if TYPE_CHECKING:
     from kmsworkbench.pairs import PairLibrary
@@ -93,8 +102,13 @@ class WorkbenchApp(App[int]):
         session_factory: SessionFactory | None = None,
         library_dir: Path | None = None,
         persist_settings: bool = True,
+        login_runner: LoginRunner | None = None,
+        aws_finder: AwsFinder | None = None,
     ) -> None:
         super().__init__()
+        # How "Log in again" runs `aws sso login` and finds the AWS CLI (tests inject both).
+        self.login_runner: LoginRunner = login_runner or run_login
+        self.aws_finder: AwsFinder = aws_finder or find_aws
         self.settings = settings if settings is not None else config.load()
         self.persist_settings = persist_settings
         self.session_factory: SessionFactory = session_factory or default_session_factory
@@ -174,8 +188,7 @@ class WorkbenchApp(App[int]):
 
         return PairLibrary(self.library_dir)
 
-    def switch_backend(self, backend: Backend) -> None:
-        """Rebuild the session for ``backend``, remember it, and reload the keys."""
+    def _replace_session(self, backend: Backend) -> None:
         old = self.session
         self.generation += 1
         self.backend = backend
@@ -186,6 +199,22 @@ class WorkbenchApp(App[int]):
         if old_journal is not None:
             old_journal.unsubscribe(self._journal_callback)
         self._close_session(old)
+
+    def renew_session(self) -> None:
+        """A new session for the same backend (fresh credentials after a login), then the
+        keys listed again. The screens stay where they are."""
+        from kmsworkbench.tui.screens.keys import KeyChooserScreen
+
+        self._replace_session(self.backend)
+        self.refresh_backend_label()
+        for screen in self.screen_stack:
+            if isinstance(screen, KeyChooserScreen):
+                screen.load_keys()
+        self._lookup_account(self.generation)
+
+    def switch_backend(self, backend: Backend) -> None:
+        """Rebuild the session for ``backend``, remember it, and reload the keys."""
+        self._replace_session(backend)
         self.update_settings(
             self.settings.with_backend(
                 kind=backend.kind,
@@ -265,7 +294,68 @@ class WorkbenchApp(App[int]):
         details = describe_error(error)
         if title:
             details = details.with_title(title)
-        self.push_screen(ErrorModal(details))
+        offer = login_offer(error, self.backend, self.aws_finder)
+
+        def closed(choice: str | None) -> None:
+            if offer is None:
+                return
+            if choice == "login":
+                self.log_in_again(offer)
+            elif choice == "retry":
+                self.renew_session()
+                self.notify("New session; listing the keys again.", title="Retry")
+
+        self.push_screen(ErrorModal(details, login=offer), closed)
+
+    # -- logging in again ----------------------------------------------------------------
+
+    def _run_in_terminal(self, command: list[str]) -> int | None:
+        """Run ``command`` with the terminal handed over (the app suspended). None when the
+        terminal cannot be handed over (e.g. the app runs in a browser). Headless (tests)
+        there is no terminal to hand over, so the runner is called directly."""
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.suspend():
+                return self.login_runner(command)
+        except SuspendNotSupported:
+            if self.is_headless:
+                return self.login_runner(command)
+            return None
+
+    def log_in_again(self, offer: LoginOffer) -> None:
+        """``aws sso login --profile NAME`` in the terminal, then a new session and the keys
+        listed again."""
+        if offer.aws_executable is None:
+            self.notify(
+                f"Run {offer.command} in another terminal, then retry.",
+                title="AWS CLI not found",
+                severity="warning",
+            )
+            return
+        command = login_command(offer.profile, offer.aws_executable)
+        status = self._run_in_terminal(command)
+        if status is None:
+            self.notify(
+                f"This terminal cannot be handed over: run {offer.command} in another "
+                "terminal, then retry.",
+                title="Log in",
+                severity="warning",
+                timeout=15,
+            )
+            return
+        if status != 0:
+            self.notify(
+                f"{offer.command} exited with status {status}; the session is unchanged.",
+                title="Log in failed",
+                severity="error",
+                timeout=15,
+            )
+            return
+        self.renew_session()
+        self.notify(
+            f"Logged in with profile {offer.profile}; listing the keys again.", title="Log in"
+        )
 
     def report_worker_state(self, event: Worker.StateChanged) -> None:
         """Screens forward their workers' state changes here (Worker.StateChanged does not

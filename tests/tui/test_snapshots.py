@@ -108,6 +108,25 @@ async def error(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
+async def error_login(pilot: Pilot[object]) -> None:
+    await settled(pilot)
+    from kmsworkbench.tui.errors import describe_error
+    from kmsworkbench.tui.relogin import LoginOffer
+    from kmsworkbench.tui.screens.modals import ErrorModal
+
+    error = KmsError(
+        "UnauthorizedSSOTokenError",
+        "The SSO session associated with this profile has expired or is otherwise invalid.",
+        "ListKeys",
+        explanation="Your AWS credentials have expired (or the SSO session is no longer valid).",
+        remedy="Log in again: aws sso login --profile dev, then retry.",
+    )
+    await pilot.app.push_screen(
+        ErrorModal(describe_error(error), login=LoginOffer("dev", "/usr/local/bin/aws"))
+    )
+    await pilot.pause()
+
+
 async def help_screen(pilot: Pilot[object]) -> None:
     await settled(pilot)
     await pilot.press("f1")
@@ -126,6 +145,7 @@ SCREENS: dict[str, RunBefore] = {
     "context-presets": context_presets,
     "result": result,
     "error": error,
+    "error-login": error_login,
     "help": help_screen,
     "activity": activity,
 }
