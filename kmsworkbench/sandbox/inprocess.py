@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kmsworkbench.sandbox import Sandbox
+from kmsworkbench.sandbox import Sandbox, validation
 
 _DEFAULT_RETRIES = {"mode": "standard", "total_max_attempts": 3}
 
@@ -103,6 +103,8 @@ def make_client(
 
     sandbox = Sandbox.open(data_dir, region)
     session = botocore.session.Session(session_vars=_isolated_session_vars())
+    # The process-wide loader: a new session would read and parse the model files again.
+    session.register_component("data_loader", validation.botocore_loader())
     kwargs: dict[str, object] = {
         "retries": dict(_DEFAULT_RETRIES),
         "ignore_configured_endpoint_urls": True,

@@ -32,10 +32,22 @@ RANGE_OVERRIDES: dict[tuple[str, str], tuple[int, int]] = {
 
 
 @functools.cache
+def botocore_loader() -> Any:  # botocore.loaders.Loader
+    """One botocore data loader for the process. It caches what it has read, so the KMS model,
+    endpoints and partitions are parsed once: here, and for every in-process sandbox client
+    (``inprocess.make_client`` gives its sessions this loader)."""
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
+
+
+@functools.cache
 def service_model() -> Any:  # botocore.model.ServiceModel, loaded once, lazily
     import botocore.session
 
-    return botocore.session.get_session().get_service_model("kms")
+    session = botocore.session.get_session()
+    session.register_component("data_loader", botocore_loader())
+    return session.get_service_model("kms")
 
 
 def operation_names() -> frozenset[str]:
