@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_server.py", "bench_generate.py")
+SCRIPTS = ("bench_server.py", "bench_generate.py", "bench_startup.py")
 
 
 def main() -> int:

@@ -1,0 +1,253 @@
+"""From process start to "keys listed", on one sandbox, measured in one run:
+
+(a) ``kmsworkbench keys --output json`` on the in-process sandbox (ListKeys, ListAliases and a
+    DescribeKey per key, printed as JSON): start to exit;
+(b) the TUI, headless: a fresh interpreter imports ``kmsworkbench.tui.app`` and runs
+    ``WorkbenchApp`` with ``run_test`` until its workers are done (the key list loaded and
+    described, as tests/tui/conftest.py waits); start to the line the child prints then;
+(c) the peer: ``aws kms list-keys`` (a new AWS CLI process per call, as a user runs it)
+    against the same folder served by ``kmsworkbench serve``: start to exit.
+
+Every run is a new process; the sandbox is created and seeded before any timing, so no run
+pays for that. Rounds interleave the three; the best of N is reported, and each as a ratio to
+(c). (a) and (b) do more KMS calls than (c) -- they describe every key -- which is the work a
+person needs before choosing one.
+
+    .venv/bin/python benchmarks/bench_startup.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+MARKER = "KEYS-LISTED"
+
+# The headless TUI run. It waits the way tests/tui/conftest.py's settle() does: until no
+# worker runs and their messages are handled.
+TUI_CHILD = r"""
+import asyncio, sys
+from pathlib import Path
+
+from textual.worker import WorkerFailed
+
+from kmsworkbench import config
+from kmsworkbench.service import Backend
+from kmsworkbench.tui.app import WorkbenchApp
+from kmsworkbench.tui.screens.keys import KeyChooserScreen
+
+
+async def main(folder: str) -> None:
+    app = WorkbenchApp(
+        Backend(kind="sandbox", data_dir=Path(folder)),
+        settings=config.Settings(),
+        persist_settings=False,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            try:
+                await app.workers.wait_for_complete()
+            except WorkerFailed:
+                pass
+            await pilot.pause()
+            screen = app.screen
+            if (
+                not any(w.is_running for w in app.workers)
+                and isinstance(screen, KeyChooserScreen)
+                and len(screen.index)
+            ):
+                keys = screen.index.all()
+                described = sum(1 for k in keys if k.described)
+                print(f"KEYS-LISTED {len(keys)} {described}", flush=True)
+                return
+        raise SystemExit("the key list never finished loading")
+
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def kmsworkbench_command() -> list[str]:
+    script = Path(sys.executable).parent / "kmsworkbench"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kmsworkbench"]
+
+
+def aws_command() -> str:
+    candidate = Path(sys.executable).parent / "aws"
+    if candidate.exists():
+        return str(candidate)
+    raise SystemExit("the AWS CLI (awscli) is not installed next to this Python")
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """Nothing of the machine's AWS or kmsworkbench setup."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KMSWORKBENCH_"))}
+    env.update(
+        {
+            "HOME": str(home),
+            "KMSWORKBENCH_HOME": str(home / "kmswb"),
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def start_server(folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [*kmsworkbench_command(), "serve", "--port", "0", "--data-dir", str(folder)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # one log line per request; not needed here
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
+        if match:
+            return process, match.group(2)
+    raise SystemExit("kmsworkbench serve did not start")
+
+
+def sandbox_env(folder: Path, port: str, env: dict[str, str]) -> dict[str, str]:
+    out = subprocess.run(
+        [*kmsworkbench_command(), "sandbox", "env", "--data-dir", str(folder), "--port", port],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env=env,
+    ).stdout
+    values: dict[str, str] = {}
+    for line in out.splitlines():
+        words = shlex.split(line)
+        if words and words[0] == "export":
+            name, _, value = words[1].partition("=")
+            values[name] = value
+    return values
+
+
+def run_to_exit(argv: list[str], env: dict[str, str], check: Callable[[str], None]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{shlex.join(argv)} failed ({result.returncode}): {result.stderr}")
+    check(result.stdout)
+    return elapsed
+
+
+def run_to_marker(argv: list[str], env: dict[str, str], expect_keys: int) -> float:
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdout is not None
+    elapsed = None
+    for line in process.stdout:
+        if line.startswith(MARKER):
+            elapsed = time.perf_counter() - start
+            _, listed, described = line.split()
+            if int(listed) != expect_keys or int(described) != expect_keys:
+                raise SystemExit(f"the TUI listed {listed} keys ({described} described)")
+            break
+    _, err = process.communicate(timeout=120)
+    if elapsed is None or process.returncode != 0:
+        raise SystemExit(f"the headless TUI failed ({process.returncode}): {err}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each (best is kept)")
+    opts = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="kmswb-bench-startup-") as tmp:
+        root = Path(tmp)
+        folder = root / "sandbox"
+        env = base_env(root)
+        # Create and seed the sandbox first: no timed run pays for it.
+        subprocess.run(
+            [*kmsworkbench_command(), "sandbox", "info", "--data-dir", str(folder)],
+            check=True,
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
+        server, port = start_server(folder, env)
+        try:
+            aws_env = dict(env, **sandbox_env(folder, port, env), AWS_MAX_ATTEMPTS="1")
+            aws_env.pop("AWS_SESSION_TOKEN", None)
+            listed = json.loads(
+                subprocess.run(
+                    [aws_command(), "kms", "list-keys"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=aws_env,
+                    timeout=120,
+                ).stdout
+            )
+            count = len(listed["Keys"])
+
+            def keys_check(out: str) -> None:
+                rows = json.loads(out)["Keys"]
+                if not rows:  # the eligible keys only: the demo key at least
+                    raise SystemExit("kmsworkbench keys listed nothing")
+
+            def aws_check(out: str) -> None:
+                if len(json.loads(out)["Keys"]) != count:
+                    raise SystemExit("aws kms list-keys changed its answer")
+
+            runs: dict[str, Callable[[], float]] = {
+                "(a) kmsworkbench keys --output json": lambda: run_to_exit(
+                    [
+                        *kmsworkbench_command(),
+                        "keys",
+                        "--output",
+                        "json",
+                        "--data-dir",
+                        str(folder),
+                    ],
+                    env,
+                    keys_check,
+                ),
+                "(b) TUI headless, key list loaded": lambda: run_to_marker(
+                    [sys.executable, "-c", TUI_CHILD, str(folder)], env, count
+                ),
+                "(c) aws kms list-keys (served)": lambda: run_to_exit(
+                    [aws_command(), "kms", "list-keys"], aws_env, aws_check
+                ),
+            }
+            times: dict[str, list[float]] = {name: [] for name in runs}
+            for _ in range(max(1, opts.rounds)):
+                for name, run in runs.items():
+                    times[name].append(run())
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.communicate(timeout=30)
+
+    best = {name: min(values) for name, values in times.items()}
+    peer = best["(c) aws kms list-keys (served)"]
+    print(f"keys in the sandbox: {count}; best of {max(1, opts.rounds)} runs each")
+    print(f"{'':40} {'best':>8} {'median':>8} {'vs (c)':>8}")
+    for name, values in times.items():
+        median = sorted(values)[len(values) // 2]
+        print(f"{name:40} {best[name]:7.3f}s {median:7.3f}s {best[name] / peer:7.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
