@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kmsworkbench.service.backend import Backend
-from kmsworkbench.service.errors import KmsError, explain, from_exception
+from kmsworkbench.service.errors import KmsError, from_exception
 from kmsworkbench.service.journal import Journal, JournalEntry, aws_cli_command, redact_params
 from kmsworkbench.service.models import DecryptResult, GenerateResult, KeyInfo
 
@@ -469,10 +469,3 @@ class KmsSession:
             if len(parts) > 4 and parts[4]:
                 return parts[4]
         return None
-
-
-def explain_error(exc: KmsError) -> tuple[str, str]:
-    """(explanation, remedy) for an error (already on the KmsError; kept for symmetry)."""
-    if exc.explanation:
-        return exc.explanation, exc.remedy
-    return explain(exc.code, exc.message, exc.operation)
