@@ -46,8 +46,9 @@ def _files_under(folder: Path) -> Iterator[bytes]:
 def test_debug_output_of_decrypting_commands_hides_the_private_key(
     cli: Callable[..., Any], pair: Callable[..., Any], home: Path, tmp_path: Path
 ) -> None:
-    pair("dbg-ec")
-    pair("dbg-rsa", "RSA_2048")
+    for generated in (pair("dbg-ec"), pair("dbg-rsa", "RSA_2048")):
+        # generate calls GenerateDataKeyPairWithoutPlaintext: no plaintext to print or keep.
+        assert "PrivateKeyPlaintext" not in generated and "PrivateKeyCiphertextBlob" in generated
     signed = cli("sign", "--pair", "dbg-ec", "--message", "hello", "--debug")
     assert signed.rc == 0, signed.err
     enc = cli("encrypt", "--pair", "dbg-rsa", "--plaintext", "secret message")
