@@ -88,10 +88,16 @@ class WorkbenchApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="help", tooltip="Show the keys of this screen"),
         Binding("question_mark", "help", "Help", show=False, id="help-question"),
-        Binding("f2", "switch_backend", "Backend", id="backend", tooltip="Switch backend"),
-        Binding("f4", "activity", "Activity", id="activity", tooltip="KMS calls made so far"),
+        # F2, F4 and Ctrl+Q are left out of the footer here (the key screen shows F2 and
+        # Ctrl+Q); the F1 help and the palette list them on every screen.
+        Binding(
+            "f2", "switch_backend", "Backend", id="backend", tooltip="Switch backend", show=False
+        ),
+        Binding(
+            "f4", "activity", "Activity", id="activity", tooltip="KMS calls made so far", show=False
+        ),
         Binding("f7", "library", "Library", id="library", tooltip="The saved pairs"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
     ]
 
     def __init__(
@@ -367,6 +373,19 @@ class WorkbenchApp(App[int]):
         self.report_worker_state(event)
 
     # -- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Library and Activity are not offered on their own screens."""
+        from kmsworkbench.tui.screens.activity import ActivityScreen
+        from kmsworkbench.tui.screens.library import LibraryScreen
+
+        if not self.screen_stack:
+            return True
+        if action == "library" and isinstance(self.screen, LibraryScreen):
+            return False
+        if action == "activity" and isinstance(self.screen, ActivityScreen):
+            return False
+        return True
 
     def copy_with_notice(self, text: str, what: str) -> None:
         self.copy_to_clipboard(text)

@@ -10,11 +10,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kmsworkbench.service import JournalEntry
 from kmsworkbench.service.journal import SANDBOX_CLI_NOTE
 from kmsworkbench.tui.screens.base import WorkbenchScreen
+from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 
 
@@ -52,7 +53,7 @@ class ActivityScreen(WorkbenchScreen):
         yield BackendHeader("Activity")
         yield ActivityTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="activity-command", markup=False)
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(ActivityTable)

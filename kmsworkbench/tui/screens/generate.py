@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from kmsworkbench.pairs import PairRecord
 from kmsworkbench.service import GenerateResult, KeyInfo, aws_cli_command
 from kmsworkbench.tui.screens.base import WorkbenchScreen
 from kmsworkbench.tui.widgets.context_editor import ContextEditor
+from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.spec_picker import SpecPicker
 
@@ -61,8 +62,14 @@ class GenerateScreen(WorkbenchScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+g", "generate", "Generate", id="gen-generate"),
-        Binding("ctrl+y", "copy_command", "Copy aws-cli", id="gen-copy-cli"),
-        Binding("f9", "context_presets", "Saved contexts", id="gen-presets"),
+        Binding("ctrl+y", "copy_command", "Copy aws-cli", id="gen-copy-cli", show=False),
+        Binding(
+            "f9",
+            "context_presets",
+            "Contexts",
+            id="gen-presets",
+            tooltip="Saved encryption contexts: use, save, delete",
+        ),
         Binding("escape", "back", "Back", id="gen-back"),
     ]
 
@@ -101,7 +108,7 @@ class GenerateScreen(WorkbenchScreen):
                 yield Button("Back", id="gen-back-button")
                 yield Button("Copy aws-cli", id="gen-copy-button")
                 yield Button("Generate", id="gen-generate-button", variant="primary")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.update_preview()

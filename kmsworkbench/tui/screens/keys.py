@@ -15,12 +15,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kmsworkbench.service import KeyInfo
 from kmsworkbench.tui.app import BackendChanged
 from kmsworkbench.tui.screens.base import WorkbenchScreen
+from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.key_table import KeyIndex, KeyTable
 
@@ -114,8 +115,11 @@ class KeyChooserScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh_keys", "Refresh", id="keys-refresh"),
         Binding("ctrl+f", "focus_filter", "Filter", id="keys-filter", show=False),
-        Binding("ctrl+o", "key_by_reference", "Key by ID/ARN", id="keys-by-ref"),
-        Binding("ctrl+n", "create_key", "New key", id="keys-create"),
+        Binding("ctrl+o", "key_by_reference", "Key by ID/ARN", id="keys-by-ref", show=False),
+        Binding("ctrl+n", "create_key", "New key", id="keys-create", show=False),
+        # The first screen shows how to switch backend and how to leave.
+        Binding("f2", "app.switch_backend", "Backend", id="keys-backend", tooltip="Switch backend"),
+        Binding("ctrl+q", "app.quit", "Quit", id="keys-quit", priority=True),
         Binding("ctrl+t", "toggle_ineligible", "Hide ineligible", id="keys-toggle", show=False),
     ]
 
@@ -140,7 +144,7 @@ class KeyChooserScreen(WorkbenchScreen):
             yield KeyTable(id="key-table")
             with VerticalScroll(id="key-detail-scroll"):
                 yield Static("", id="key-detail")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.load_keys()
@@ -198,6 +202,7 @@ class KeyChooserScreen(WorkbenchScreen):
             self.loading_keys = False
             self.describing = False
             self.query_one(KeyTable).loading = False
+            self.refresh_bindings()
             self._update_count(failed=event.state == WorkerState.ERROR)
 
     @on(KeysArrived)
@@ -207,6 +212,7 @@ class KeyChooserScreen(WorkbenchScreen):
         self.index.add(message.keys)
         table = self.query_one(KeyTable)
         table.loading = False
+        self.refresh_bindings()  # the footer shows the table's keys once it has rows
         self._refilter()
 
     @on(ListingDone)

@@ -20,13 +20,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from kmsworkbench.pairs import BundleError, PairExistsError, PairRecord, validate_name
 from kmsworkbench.service import format_context_for_cli
 from kmsworkbench.tui.app import BackendChanged
 from kmsworkbench.tui.screens.base import WorkbenchModal, WorkbenchScreen
 from kmsworkbench.tui.screens.result import EXPORT_FORMATS, export_bytes, write_new_file
+from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ class LibraryScreen(WorkbenchScreen):
         Binding("ctrl+r", "rename", "Rename", id="lib-rename"),
         Binding("delete", "delete", "Delete", id="lib-delete"),
         Binding("ctrl+s", "export", "Export", id="lib-export"),
-        Binding("ctrl+o", "import_bundle", "Import", id="lib-import"),
+        Binding("ctrl+o", "import_bundle", "Import", id="lib-import", show=False),
         Binding("ctrl+y", "copy_pem", "Copy PEM", id="lib-copy-pem", show=False),
         Binding("f5", "reload", "Reload", id="lib-reload", show=False),
         Binding("escape", "back", "Back", id="lib-back"),
@@ -226,7 +227,7 @@ class LibraryScreen(WorkbenchScreen):
             with VerticalScroll(id="lib-detail-scroll"):
                 yield Static("", id="lib-detail")
                 yield Static("", id="lib-pem", markup=False)
-        yield Footer()
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.reload(self._select)

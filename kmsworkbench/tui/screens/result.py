@@ -18,10 +18,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from kmsworkbench.pairs import PairExistsError, PairRecord, validate_name
 from kmsworkbench.tui.screens.base import WorkbenchScreen
+from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 
 EXPORT_FORMATS: tuple[tuple[str, str, str], ...] = (
@@ -58,10 +59,10 @@ class ResultScreen(WorkbenchScreen):
         "under the name shown; change it and press Enter to rename."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+y", "copy_pem", "Copy PEM", id="result-copy-pem"),
+        Binding("ctrl+y", "copy_pem", "Copy PEM", id="result-copy-pem", show=False),
         Binding("ctrl+s", "export", "Export", id="result-export"),
         Binding("escape", "back", "Back", id="result-back"),
-        Binding("f3", "keys", "Keys", id="result-keys"),
+        Binding("f3", "keys", "Keys", id="result-keys", show=False),
         Binding("f8", "workbench", "Use pair", id="result-workbench"),
     ]
 
@@ -123,7 +124,7 @@ class ResultScreen(WorkbenchScreen):
                 yield Button("Copy public key PEM", id="result-copy")
                 yield Button("Another pair", id="result-back-button")
                 yield Button("Back to keys", id="result-keys-button")
-        yield Footer()
+        yield WorkbenchFooter()
 
     def _summary(self, summary: str, fingerprint: str) -> Text:
         record = self.record
@@ -240,6 +241,12 @@ class ResultScreen(WorkbenchScreen):
     @on(Button.Pressed, "#result-back-button")
     def _back_pressed(self) -> None:
         self.action_back()
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        return [
+            ("kms: back to the keys", "Choose another KMS key (F3)", "keys"),
+            ("pairs: use this pair", "Sign, verify, encrypt with this pair (F8)", "workbench"),
+        ]
 
     def action_keys(self) -> None:
         from kmsworkbench.tui.screens.keys import KeyChooserScreen

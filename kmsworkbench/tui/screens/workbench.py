@@ -32,7 +32,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from kmsworkbench.keypairs import SPECS, KeyPairSpec
@@ -54,6 +54,7 @@ from kmsworkbench.tui.screens.library import (
     other_backend_note,
 )
 from kmsworkbench.tui.screens.modals import ConfirmModal
+from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.key_status import PrivateKeyStatus
 
@@ -206,7 +207,7 @@ class PairWorkbenchScreen(WorkbenchScreen):
                 yield from self._compose_decrypt()
             if self.can_kem:
                 yield from self._compose_kem()
-        yield Footer()
+        yield WorkbenchFooter()
 
     def _pair_text(self) -> Text:
         from kmsworkbench.keypairs import KeyFormatError, load_public_key

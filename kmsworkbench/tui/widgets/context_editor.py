@@ -94,7 +94,7 @@ class ContextEditor(Vertical):
         Binding(
             "f9",
             "presets",
-            "Saved contexts",
+            "Contexts",
             id="ctx-presets",
             tooltip="Use, save or delete a named encryption context",
         ),

@@ -219,8 +219,8 @@ class KeyTable(DataTable[Text]):
     HELP_SCOPE = "key table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Choose", id="key-choose", tooltip="Generate a pair"),
-        Binding("y", "screen.copy_key_id", "Copy ID", id="key-copy-id"),
-        Binding("Y", "screen.copy_key_arn", "Copy ARN", id="key-copy-arn"),
+        Binding("y", "screen.copy_key_id", "Copy ID", id="key-copy-id", show=False),
+        Binding("Y", "screen.copy_key_arn", "Copy ARN", id="key-copy-arn", show=False),
         Binding("slash", "screen.focus_filter", "Filter", id="key-filter"),
         Binding(
             "i", "screen.toggle_ineligible", "Hide/show ineligible", id="key-toggle", show=False
