@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -35,7 +36,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from kmsworkbench.keypairs import SPECS, KeyPairSpec
+from kmsworkbench.keypairs import SM2_DEFAULT_ID, SPECS, KeyPairSpec
 from kmsworkbench.pairs import PairRecord
 from kmsworkbench.service import (
     ContextParseError,
@@ -61,6 +62,68 @@ from kmsworkbench.tui.widgets.key_status import PrivateKeyStatus
 DEFAULT_MESSAGE = "Hello from kmsworkbench"
 EVERY_ALGORITHM = "*"
 LONG_B64 = 720  # longer base64 values are shown shortened (the field below holds them whole)
+
+
+MESSAGE_TYPES = (("RAW message", "RAW"), ("DIGEST", "DIGEST"))
+SM2_ID_MAX_BYTES = 8191  # ENTL, the ID's length in bits, is a 16-bit number
+_DIGEST_SIZES = (("SHA_256", 32), ("SHA_384", 48), ("SHA_512", 64), ("SHA_1", 20))
+_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]+")
+
+
+def digest_size(algorithm: str) -> int | None:
+    """The digest length (bytes) MessageType DIGEST takes with ``algorithm``; None for an
+    algorithm that signs the message itself (ED25519_SHA_512)."""
+    if algorithm == "ED25519_SHA_512":
+        return None
+    if algorithm.startswith("SM2DSA"):
+        return 32  # e = SM3(Z_A || M)
+    for suffix, size in _DIGEST_SIZES:
+        if algorithm.endswith(suffix):
+            return size
+    return None
+
+
+def parse_digest(text: str, algorithm: str) -> bytes:
+    """A digest typed or pasted in hex (optionally 0x...) or base64, of the length the
+    algorithm needs. ValueError with a message a person can act on otherwise."""
+    size = digest_size(algorithm)
+    if size is None:
+        raise ValueError(
+            f"{algorithm} signs the message itself and takes no digest: choose RAW message."
+        )
+    wanted = f"a {size}-byte digest ({size * 2} hex digits or {4 * ((size + 2) // 3)} base64 "
+    wanted += "characters)"
+    compact = "".join(text.split())
+    if not compact:
+        raise ValueError(f"Give {wanted} for {algorithm}.")
+    data: bytes | None = None
+    if _HEX.fullmatch(compact):
+        digits = compact[2:] if compact.lower().startswith("0x") else compact
+        if len(digits) % 2 == 0:
+            data = bytes.fromhex(digits)
+    if data is None:
+        try:
+            data = base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                f"The digest is neither hex nor base64; {algorithm} needs {wanted}."
+            ) from None
+    if len(data) != size:
+        raise ValueError(f"{algorithm} needs {wanted}; this is {len(data)} bytes.")
+    return data
+
+
+def parse_sm2_id(text: str) -> bytes:
+    """The SM2 distinguishing ID as UTF-8 bytes (KMS itself always uses the default)."""
+    data = text.encode("utf-8")
+    if not data:
+        raise ValueError(
+            "Give an SM2 distinguishing ID (the default, which KMS uses, is "
+            f"{SM2_DEFAULT_ID.decode('ascii')})."
+        )
+    if len(data) > SM2_ID_MAX_BYTES:
+        raise ValueError(f"An SM2 distinguishing ID is at most {SM2_ID_MAX_BYTES} bytes.")
+    return data
 
 
 class KmsFormatProblem(ValueError):
@@ -153,6 +216,10 @@ class PairWorkbenchScreen(WorkbenchScreen):
         "field (prefilled with the stored one; change it to see KMS refuse). The plaintext "
         "private key is then held in memory only, never shown, logged or written, and is "
         "forgotten with Ctrl+F, when you leave this screen, or when the backend changes. "
+        "Sign and verify take a RAW message or, with DIGEST, the digest the algorithm would "
+        "compute (hex or base64, of its exact length; for SM2DSA e = SM3(Z_A || M)), as KMS "
+        "Sign and Verify do. SM2 pairs take a distinguishing ID for RAW messages (KMS always "
+        "uses 1234567812345678). "
         "Enter in a field runs its section; Ctrl+P offers the pairs: and crypto: commands."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -185,6 +252,10 @@ class PairWorkbenchScreen(WorkbenchScreen):
     @property
     def can_encrypt(self) -> bool:
         return self.spec is not None and self.spec.can_encrypt
+
+    @property
+    def is_sm2(self) -> bool:
+        return self.spec is not None and self.spec.name == "SM2"
 
     @property
     def can_kem(self) -> bool:
@@ -287,6 +358,7 @@ class PairWorkbenchScreen(WorkbenchScreen):
                 )
                 yield self._algorithm_select(self.spec.signing_algorithms, "wb-sign-alg")
                 yield Button("Sign", id="wb-sign-button", classes="needs-key-button")
+            yield from self._compose_message_options("sign")
             yield Static("", id="wb-sign-result", classes="output -empty", markup=False)
             yield Button("Verify this signature", id="wb-sign-verify", classes="-hidden")
 
@@ -299,10 +371,52 @@ class PairWorkbenchScreen(WorkbenchScreen):
                 yield self._algorithm_select(
                     self.spec.signing_algorithms, "wb-verify-alg", every=True
                 )
+            yield from self._compose_message_options("verify")
             with Horizontal(classes="input-row"):
                 yield Input(placeholder="signature, base64", id="wb-verify-signature")
                 yield Button("Verify", id="wb-verify-button")
             yield Static("", id="wb-verify-result", classes="output -empty", markup=False)
+
+    def _compose_message_options(self, section: str) -> ComposeResult:
+        """Message type (RAW, or DIGEST: the message field then holds the digest in hex or
+        base64) and, for SM2, the distinguishing ID used for RAW messages."""
+        with Horizontal(classes="input-row message-options"):
+            yield Select(
+                MESSAGE_TYPES,
+                value="RAW",
+                allow_blank=False,
+                id=f"wb-{section}-type",
+                classes="type-select",
+            )
+            if self.is_sm2:
+                yield Label("SM2 ID", classes="sm2-id-label")
+                yield Input(
+                    SM2_DEFAULT_ID.decode("ascii"),
+                    placeholder="SM2 distinguishing ID",
+                    id=f"wb-{section}-sm2-id",
+                    classes="sm2-id",
+                )
+
+    def _message(self, section: str, algorithm: str) -> tuple[bytes, str, dict[str, bytes]]:
+        """(message or digest, message type, extra keywords) for the sign or verify section;
+        ValueError with the problem."""
+        text = self.query_one(f"#wb-{section}-message", Input).value
+        message_type = _select_value(self.query_one(f"#wb-{section}-type", Select)) or "RAW"
+        if message_type == "DIGEST":
+            return parse_digest(text, algorithm), "DIGEST", {}
+        extra: dict[str, bytes] = {}
+        if self.is_sm2:
+            extra["sm2_id"] = parse_sm2_id(self.query_one(f"#wb-{section}-sm2-id", Input).value)
+        return text.encode("utf-8"), "RAW", extra
+
+    @on(Select.Changed, "#wb-sign-type, #wb-verify-type")
+    def _message_type_changed(self, event: Select.Changed) -> None:
+        section = "sign" if event.select.id == "wb-sign-type" else "verify"
+        digest = event.value == "DIGEST"
+        message = self.query_one(f"#wb-{section}-message", Input)
+        message.placeholder = "digest, hex or base64" if digest else "message (RAW)"
+        for sm2_id in self.query(f"#wb-{section}-sm2-id").results(Input):
+            sm2_id.disabled = digest  # the digest already includes Z_A, and so the ID
 
     def _compose_encrypt(self) -> ComposeResult:
         assert self.spec is not None
@@ -663,12 +777,12 @@ class PairWorkbenchScreen(WorkbenchScreen):
 
         if not self._require(self.can_sign, "sign") or not self._require_key():
             return
-        message = self.query_one("#wb-sign-message", Input).value.encode("utf-8")
         algorithm = _select_value(self.query_one("#wb-sign-alg", Select))
         if algorithm is None:
             return
         try:
-            signature = keypairs.sign(self.holder.der(), algorithm, message)
+            message, message_type, extra = self._message("sign", algorithm)
+            signature = keypairs.sign(self.holder.der(), algorithm, message, message_type, **extra)
         except ValueError as exc:
             self._set_output("#wb-sign-result", f"Not signed: {exc}", ok=False)
             self._show_button("#wb-sign-verify", False)
@@ -677,14 +791,14 @@ class PairWorkbenchScreen(WorkbenchScreen):
         self.signature = value
         self._set_output(
             "#wb-sign-result",
-            f"Signature ({algorithm}, {len(signature)} bytes, base64):\n{value}",
+            f"Signature ({algorithm}, {message_type}, {len(signature)} bytes, base64):\n{value}",
             ok=None,
         )
         self._show_button("#wb-sign-verify", True)
         self._remember_output("Signature", value)
 
     @on(Button.Pressed, "#wb-sign-button")
-    @on(Input.Submitted, "#wb-sign-message")
+    @on(Input.Submitted, "#wb-sign-message, #wb-sign-sm2-id")
     def _sign_pressed(self) -> None:
         self.action_sign()
 
@@ -701,6 +815,13 @@ class PairWorkbenchScreen(WorkbenchScreen):
         algorithm = _select_value(self.query_one("#wb-sign-alg", Select))
         if algorithm is not None:
             self.query_one("#wb-verify-alg", Select).value = algorithm
+        self.query_one("#wb-verify-type", Select).value = self.query_one(
+            "#wb-sign-type", Select
+        ).value
+        if self.is_sm2:
+            self.query_one("#wb-verify-sm2-id", Input).value = self.query_one(
+                "#wb-sign-sm2-id", Input
+            ).value
         self.action_verify()
         self.query_one("#wb-verify-section").scroll_visible()
 
@@ -709,7 +830,6 @@ class PairWorkbenchScreen(WorkbenchScreen):
 
         if not self._require(self.can_sign, "verify signatures") or self.spec is None:
             return
-        message = self.query_one("#wb-verify-message", Input).value.encode("utf-8")
         chosen = _select_value(self.query_one("#wb-verify-alg", Select))
         try:
             signature = parse_b64(self.query_one("#wb-verify-signature", Input).value, "signature")
@@ -720,20 +840,35 @@ class PairWorkbenchScreen(WorkbenchScreen):
             self.spec.signing_algorithms if chosen in (None, EVERY_ALGORITHM) else (chosen,)
         )
         results: list[tuple[str, bool]] = []
+        skipped: list[tuple[str, str]] = []
         for algorithm in algorithms:
             try:
+                message, message_type, extra = self._message("verify", algorithm)
                 results.append(
                     (
                         algorithm,
-                        keypairs.verify(self.record.public_key, algorithm, message, signature),
+                        keypairs.verify(
+                            self.record.public_key,
+                            algorithm,
+                            message,
+                            signature,
+                            message_type,
+                            **extra,
+                        ),
                     )
                 )
             except ValueError as exc:
-                self._set_output("#wb-verify-result", f"Not verified: {exc}", ok=False)
-                return
+                if len(algorithms) == 1:
+                    self._set_output("#wb-verify-result", f"Not verified: {exc}", ok=False)
+                    return
+                skipped.append((algorithm, str(exc)))
+        if not results:
+            lines = "\n".join(f"– {a}: {reason}" for a, reason in skipped)
+            self._set_output("#wb-verify-result", f"Not verified:\n{lines}", ok=False)
+            return
         valid = [a for a, ok in results if ok]
         text = Text()
-        if len(results) == 1:
+        if len(results) == 1 and not skipped:
             algorithm, ok = results[0]
             if ok:
                 text.append(f"✓ VALID ({algorithm})", style="bold")
@@ -747,6 +882,8 @@ class PairWorkbenchScreen(WorkbenchScreen):
         else:
             for algorithm, ok in results:
                 text.append(f"{'✓ valid  ' if ok else '✗ invalid'} {algorithm}\n")
+            for algorithm, reason in skipped:
+                text.append(f"– skipped  {algorithm}: {reason}\n")
             text.append(
                 f"Valid with {', '.join(valid)}." if valid else "Valid with no algorithm.",
                 style="bold",
@@ -754,7 +891,7 @@ class PairWorkbenchScreen(WorkbenchScreen):
         self._set_output("#wb-verify-result", text, ok=bool(valid))
 
     @on(Button.Pressed, "#wb-verify-button")
-    @on(Input.Submitted, "#wb-verify-message, #wb-verify-signature")
+    @on(Input.Submitted, "#wb-verify-message, #wb-verify-signature, #wb-verify-sm2-id")
     def _verify_pressed(self) -> None:
         self.action_verify()
 
