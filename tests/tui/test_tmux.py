@@ -63,12 +63,20 @@ def test_installed_app_in_tmux(tmp_path: Path) -> None:
         f"env KMSWORKBENCH_HOME={home} AWS_CONFIG_FILE={tmp_path / 'none'} "
         f"AWS_SHARED_CREDENTIALS_FILE={tmp_path / 'none'} TERM=xterm-256color"
     )
-    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", f"{env_prefix} {executable}")
+    # The pane is sized first and the app started in it afterwards (respawn-pane), so the app
+    # never starts in a window that tmux is still resizing and reads 120x36 from the start.
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", "sleep 600")
+    size = _tmux("display-message", "-p", "-t", session, "#{window_width}x#{window_height}")
+    assert size.stdout.strip() == "120x36", size.stdout
+    _tmux("respawn-pane", "-k", "-t", session, f"{env_prefix} {executable}")
     try:
         screen = _wait_for(session, "alias/workbench-demo")
         assert "sandbox ·" in screen
         _wait_for(session, "✓ yes")
+        _wait_for(session, "⏎ Choose")  # the table has focus: its keys are in the footer
         _tmux("send-keys", "-t", session, "/")
+        # As a person would: look that the cursor is in the filter before typing into it.
+        _wait_until(session, lambda s: "⏎ Choose" not in s, "the filter taking focus")
         _tmux("send-keys", "-t", session, "-l", "hmac")
         screen = _wait_until(
             session,

@@ -212,6 +212,10 @@ class KeyChooserScreen(WorkbenchScreen):
         self.index.add(message.keys)
         table = self.query_one(KeyTable)
         table.loading = False
+        if self.focused is None:
+            # Auto focus can find the table still covered by its loading indicator (seen in a
+            # real terminal under load): then nothing has focus and the table's keys are dead.
+            table.focus()
         self.refresh_bindings()  # the footer shows the table's keys once it has rows
         self._refilter()
 
@@ -378,7 +382,10 @@ class KeyChooserScreen(WorkbenchScreen):
         self.app.push_screen(KeyReferenceModal(), chosen)
 
     def action_focus_filter(self) -> None:
-        self.query_one("#key-filter", Input).focus()
+        # Synchronously: Widget.focus() defers the move, and the keys typed right after "/"
+        # (already queued, e.g. a fast typist or a paste) would reach the table instead, where
+        # a letter can be a binding (j, k, e, x ...). Seen losing characters in a real terminal.
+        self.set_focus(self.query_one("#key-filter", Input))
 
     def action_refresh_keys(self) -> None:
         self.load_keys()
