@@ -27,7 +27,9 @@ def _tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=check,
-        env={**os.environ, "TMUX": ""},
+        # COLUMNS/LINES (set in pytest workers) would reach the app through tmux's environment,
+        # and Textual takes them over the real terminal size.
+        env={k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES", "TMUX"}},
     )
 
 
@@ -60,11 +62,9 @@ def test_installed_app_in_tmux(tmp_path: Path) -> None:
     session = f"kmswb-test-{uuid.uuid4().hex[:8]}"
     home = tmp_path / "home"
     env_prefix = (
-        f"env KMSWORKBENCH_HOME={home} AWS_CONFIG_FILE={tmp_path / 'none'} "
+        f"env -u COLUMNS -u LINES KMSWORKBENCH_HOME={home} AWS_CONFIG_FILE={tmp_path / 'none'} "
         f"AWS_SHARED_CREDENTIALS_FILE={tmp_path / 'none'} TERM=xterm-256color"
     )
-    # The pane is sized first and the app started in it afterwards (respawn-pane), so the app
-    # never starts in a window that tmux is still resizing and reads 120x36 from the start.
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", "sleep 600")
     size = _tmux("display-message", "-p", "-t", session, "#{window_width}x#{window_height}")
     assert size.stdout.strip() == "120x36", size.stdout
