@@ -18,6 +18,7 @@ from kmsworkbench.tui.screens.library import LibraryScreen
 from kmsworkbench.tui.screens.modals import ConfirmModal
 from kmsworkbench.tui.screens.workbench import PairWorkbenchScreen
 
+from .conftest import settle
 from .fakes import DEMO_BACKEND
 from .library_fakes import PairSession, save_demo_records
 
@@ -39,11 +40,7 @@ def demo_app(theme: str, library: Path) -> WorkbenchApp:
 
 
 async def settled(pilot: Pilot[object]) -> None:
-    for _ in range(10):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
-            return
+    await settle(pilot.app, pilot)  # type: ignore[arg-type]
 
 
 async def library(pilot: Pilot[object]) -> None:

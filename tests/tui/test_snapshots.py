@@ -20,6 +20,7 @@ from kmsworkbench.tui.screens.result import ResultScreen
 from kmsworkbench.tui.widgets.context_editor import ContextEditor
 from kmsworkbench.tui.widgets.key_table import KeyTable
 
+from .conftest import settle
 from .fakes import DEMO_BACKEND, FIXED_TIME, FixedSession, demo_keys, demo_public_key
 
 SIZES = [(80, 24), (120, 40)]
@@ -39,11 +40,7 @@ def demo_app(theme: str, library: Path) -> WorkbenchApp:
 
 
 async def settled(pilot: Pilot[object]) -> None:
-    for _ in range(10):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in pilot.app.workers):
-            return
+    await settle(pilot.app, pilot)  # type: ignore[arg-type]
 
 
 async def keys(pilot: Pilot[object]) -> None:
