@@ -16,68 +16,21 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import re
-import shlex
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import boto3
+from _peers import aws_command, sandbox_env, start_server
 from botocore.config import Config
 
 SPEC = "ECC_NIST_P256"
 CONTEXT = {"bench": "server"}
 OPERATIONS = ("generate-data-key-pair-without-plaintext", "decrypt", "list-keys")
-
-
-def kmsworkbench_command() -> list[str]:
-    script = Path(sys.executable).parent / "kmsworkbench"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "kmsworkbench"]
-
-
-def aws_command() -> str:
-    candidate = Path(sys.executable).parent / "aws"
-    if candidate.exists():
-        return str(candidate)
-    raise SystemExit("the AWS CLI (awscli) is not installed next to this Python")
-
-
-def start_server(folder: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [*kmsworkbench_command(), "serve", "--port", "0", "--data-dir", str(folder)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # one log line per request; not needed here
-        text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        if match:
-            return process, match.group(1)
-    raise SystemExit("kmsworkbench serve did not start")
-
-
-def sandbox_env(folder: Path, port: str) -> dict[str, str]:
-    out = subprocess.run(
-        [*kmsworkbench_command(), "sandbox", "env", "--data-dir", str(folder), "--port", port],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    values: dict[str, str] = {}
-    for line in out.splitlines():
-        words = shlex.split(line)
-        if words and words[0] == "export":
-            name, _, value = words[1].partition("=")
-            values[name] = value
-    return values
 
 
 def per_call_ms(fn: Callable[[], object], calls: int) -> list[float]:
@@ -102,9 +55,9 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="kmswb-bench-") as tmp:
         folder = Path(tmp) / "sandbox"
-        process, url = start_server(folder)
+        process, url, port = start_server(folder)
         try:
-            env_values = sandbox_env(folder, url.rsplit(":", 1)[1])
+            env_values = sandbox_env(folder, port)
             http = boto3.session.Session().client(
                 "kms",
                 region_name=env_values["AWS_DEFAULT_REGION"],

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import signal
 import subprocess
@@ -30,6 +29,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from _peers import aws_command, kmsworkbench_command, sandbox_env, start_server
 
 MARKER = "KEYS-LISTED"
 
@@ -77,18 +78,6 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
-def kmsworkbench_command() -> list[str]:
-    script = Path(sys.executable).parent / "kmsworkbench"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "kmsworkbench"]
-
-
-def aws_command() -> str:
-    candidate = Path(sys.executable).parent / "aws"
-    if candidate.exists():
-        return str(candidate)
-    raise SystemExit("the AWS CLI (awscli) is not installed next to this Python")
-
-
 def base_env(home: Path) -> dict[str, str]:
     """Nothing of the machine's AWS or kmsworkbench setup."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KMSWORKBENCH_"))}
@@ -103,40 +92,6 @@ def base_env(home: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-def start_server(folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [*kmsworkbench_command(), "serve", "--port", "0", "--data-dir", str(folder)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # one log line per request; not needed here
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
-        if match:
-            return process, match.group(2)
-    raise SystemExit("kmsworkbench serve did not start")
-
-
-def sandbox_env(folder: Path, port: str, env: dict[str, str]) -> dict[str, str]:
-    out = subprocess.run(
-        [*kmsworkbench_command(), "sandbox", "env", "--data-dir", str(folder), "--port", port],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env=env,
-    ).stdout
-    values: dict[str, str] = {}
-    for line in out.splitlines():
-        words = shlex.split(line)
-        if words and words[0] == "export":
-            name, _, value = words[1].partition("=")
-            values[name] = value
-    return values
 
 
 def run_to_exit(argv: list[str], env: dict[str, str], check: Callable[[str], None]) -> float:
@@ -186,7 +141,7 @@ def main() -> int:
             env=env,
             timeout=120,
         )
-        server, port = start_server(folder, env)
+        server, _, port = start_server(folder, env)
         try:
             aws_env = dict(env, **sandbox_env(folder, port, env), AWS_MAX_ATTEMPTS="1")
             aws_env.pop("AWS_SESSION_TOKEN", None)
