@@ -7,9 +7,10 @@ the project reaches it only through a boto3 client: in-process with
 ``kmsworkbench.sandbox.server``.
 
 Modules: ``store`` (SQLite), ``blob`` (ciphertext format), ``errors`` (codes and messages),
-``validation`` (constraints from botocore's model), ``engine`` (operation semantics),
-``protocol`` (JSON in and out), ``seed`` (a fresh folder's keys), ``inprocess`` (botocore
-hook).
+``validation`` (constraints from botocore's model), ``core`` (what every operation shares:
+request context, key resolution and authorization, checks, transactions, the clock),
+``operations`` (one module per API area), ``engine`` (the dispatcher), ``protocol`` (JSON in
+and out), ``seed`` (a fresh folder's keys), ``inprocess`` (botocore hook).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kmsworkbench.sandbox import protocol
-from kmsworkbench.sandbox.engine import REGION_RE, Engine, partition_of
+from kmsworkbench.sandbox.core.context import REGION_RE, partition_of
+from kmsworkbench.sandbox.engine import Engine
 from kmsworkbench.sandbox.store import Store
 
 __all__ = ["DEFAULT_REGION", "Sandbox"]

@@ -163,3 +163,79 @@ def aws_managed_denied(account_id: str, partition: str, action: str, arn: str) -
 # error list of both data-key-pair operations, so we answer that for both parameters.
 def sm2_not_in_region(parameter: str) -> KmsError:
     return UnsupportedOperationException(f"{parameter} SM2 is not supported in this Region")
+
+
+def invalid_arn(ref: str) -> KmsError:
+    # A string that starts like an ARN but is not a KMS key or alias ARN.
+    # InvalidArnException is in the error lists; the wording is unverified.
+    return InvalidArnException(f"ARN {ref} is not a valid KMS key or alias ARN")
+
+
+def invalid_arn_partition(ref: str, partition: str) -> KmsError:
+    return InvalidArnException(f"ARN {ref} is not valid in partition {partition}")  # unverified
+
+
+def recipient_unsupported() -> KmsError:
+    # AWS would answer a ValidationException for an attestation document it cannot verify.
+    return ValidationException(
+        "The kmsworkbench sandbox cannot verify Nitro Enclaves attestation documents; "
+        "remove Recipient."
+    )
+
+
+def tag_reserved(key: str) -> KmsError:
+    # "aws:" is reserved for AWS use (tagging docs); wording unverified.
+    return TagException(f"Tag key {key} is reserved: tag keys cannot begin with aws:")
+
+
+def too_many_tags() -> KmsError:
+    return LimitExceededException("A KMS key can have at most 50 tags")
+
+
+def alias_prefix_missing() -> KmsError:
+    return ValidationException(  # aws-recorded
+        'Alias must start with the prefix "alias/". Please see '
+        "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+    )
+
+
+def alias_reserved(name: str, operation: str) -> KmsError:
+    # Reserved for AWS managed keys (CreateAlias docs). The code is ValidationException as
+    # for the other alias-name rules; wording unverified.
+    return ValidationException(
+        f'Alias {name} must not begin with "alias/aws/"; that prefix is reserved for '
+        f"AWS managed keys and cannot be used with {operation}."
+    )
+
+
+def custom_key_store_not_found(store_id: str) -> KmsError:
+    return CustomKeyStoreNotFoundException(f"Custom key store {store_id} does not exist")
+
+
+def asymmetric_context() -> KmsError:
+    # "Encryption context is not supported with asymmetric KMS keys" (docs); the code is
+    # unverified -- a request member the key cannot honour is a ValidationException.
+    return ValidationException("EncryptionContext is not supported with asymmetric KMS keys.")
+
+
+def asymmetric_needs_key_id() -> KmsError:
+    # "If you used an asymmetric KMS key, you must specify KeyId" (docs); code unverified.
+    return ValidationException(
+        "KeyId is required when EncryptionAlgorithm is not SYMMETRIC_DEFAULT."
+    )
+
+
+def no_public_key(arn: str, spec: str) -> KmsError:
+    # Symmetric and HMAC keys have no public key; UnsupportedOperationException is in the
+    # error list, the wording is unverified.
+    return UnsupportedOperationException(
+        f"{arn} key spec is {spec} which is not valid for GetPublicKey."
+    )
+
+
+def invalid_signature() -> KmsError:
+    return KMSInvalidSignatureException("")  # aws-recorded: empty message
+
+
+def invalid_mac() -> KmsError:
+    return KMSInvalidMacException("")  # aws-recorded: empty message

@@ -3,12 +3,17 @@
 The keys are chosen so the key chooser teaches something: one key that can wrap data key
 pairs and four that cannot, each saying why in its description. The predefined ``alias/aws/*``
 aliases look as they do in a real account: a few point at AWS managed keys (KeyManager AWS),
-the rest have no TargetKeyId yet (``engine.AWS_MANAGED_ALIASES`` / ``AWS_MANAGED_SEEDED``).
+the rest have no TargetKeyId yet (``core.specs.AWS_MANAGED_ALIASES`` / ``AWS_MANAGED_SEEDED``).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kmsworkbench.sandbox.core import Request
 
 DEMO_ALIAS = "alias/workbench-demo"
 
@@ -53,3 +58,53 @@ SEED_KEYS: tuple[SeedKey, ...] = (
         "HMAC-SHA-256 key (GENERATE_VERIFY_MAC): makes and checks MACs, cannot wrap data key pairs",
     ),
 )
+
+
+def seed_region(r: Request) -> bool:
+    """Give ``r.region`` the teaching keys and the predefined AWS aliases, once per data
+    folder (several processes may race; the marker in ``meta`` decides). Returns True if
+    this call seeded."""
+    from kmsworkbench.sandbox.core import insert_key, make_material
+    from kmsworkbench.sandbox.core.specs import (
+        AWS_MANAGED_ALIASES,
+        AWS_MANAGED_SEEDED,
+        RESERVED_ALIAS_PREFIX,
+    )
+
+    store, region = r.store, r.region
+    marker = f"seeded:{region}"
+    with store.transaction(write=False):
+        if store.get_meta(marker) is not None:
+            return False
+    materials = [make_material(spec.key_spec) for spec in SEED_KEYS]
+    aws_materials = [make_material("SYMMETRIC_DEFAULT") for _ in AWS_MANAGED_SEEDED]
+    with store.transaction(write=True):
+        if store.get_meta(marker) is not None:
+            return False
+        for spec, material in zip(SEED_KEYS, materials, strict=True):
+            key_id = str(uuid.uuid4())
+            insert_key(
+                r,
+                key_id,
+                material,
+                usage=spec.usage,
+                description=spec.description,
+                state=spec.state,
+            )
+            for alias in spec.aliases:
+                store.put_alias(region, alias, key_id, r.now)
+        for service in AWS_MANAGED_ALIASES:
+            store.put_alias(region, RESERVED_ALIAS_PREFIX + service, None, None)
+        for service, material in zip(AWS_MANAGED_SEEDED, aws_materials, strict=True):
+            key_id = str(uuid.uuid4())
+            insert_key(
+                r,
+                key_id,
+                material,
+                usage="ENCRYPT_DECRYPT",
+                description=AWS_MANAGED_ALIASES[service],
+                key_manager="AWS",
+            )
+            store.retarget_alias(region, RESERVED_ALIAS_PREFIX + service, key_id, r.now)
+        store.set_meta(marker, str(r.now))
+    return True

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from kmsworkbench.sandbox import Sandbox
-from kmsworkbench.sandbox.engine import make_material
+from kmsworkbench.sandbox.core import insert_key, make_material
 from kmsworkbench.sandbox.inprocess import make_client
 
 
@@ -86,7 +86,7 @@ def test_many_keys_list_and_describe(tmp_path: Path) -> None:
     r = sandbox.engine.request("us-east-1")
     with sandbox.store.transaction(write=True):
         for i in range(3000):
-            sandbox.engine._insert_key(
+            insert_key(
                 r,
                 str(uuid.uuid4()),
                 make_material("SYMMETRIC_DEFAULT"),

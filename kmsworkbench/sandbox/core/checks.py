@@ -1,0 +1,70 @@
+"""The checks key operations share: grant tokens, key state, key usage, DryRun, Recipient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kmsworkbench.sandbox import errors as E
+from kmsworkbench.sandbox.core.context import Request
+from kmsworkbench.sandbox.core.keys import resolve_key
+from kmsworkbench.sandbox.core.specs import algorithms_of
+from kmsworkbench.sandbox.store import KeyRecord
+
+
+def check_grant_tokens(r: Request, tokens: list[str] | None) -> None:
+    """Grant tokens must be ones this sandbox issued (CreateGrant) in this Region and whose
+    grant still exists."""
+    for token in tokens or []:
+        grant = r.store.get_grant_by_token(token)
+        if grant is None or grant.region != r.region:
+            raise E.invalid_grant_token()
+
+
+def check_state(r: Request, key: KeyRecord) -> None:
+    """The key must be Enabled (cryptographic operations, GetPublicKey, CreateGrant)."""
+    arn = r.key_arn(key.key_id)
+    if key.state == "Disabled":
+        raise E.disabled(arn)
+    if key.state == "PendingDeletion":
+        raise E.pending_deletion(arn)
+    if key.state == "PendingImport":
+        raise E.pending_import(arn)
+
+
+def check_usable(r: Request, key: KeyRecord, usage: str, operation: str | None = None) -> None:
+    """Key state and key usage for a cryptographic operation."""
+    check_state(r, key)
+    if key.key_usage != usage:
+        raise E.wrong_key_usage(r.key_arn(key.key_id), key.key_usage, operation or r.operation)
+
+
+def check_symmetric(r: Request, key: KeyRecord) -> None:
+    """A symmetric encryption key, as GenerateDataKey* and GenerateDataKeyPair* need."""
+    check_usable(r, key, "ENCRYPT_DECRYPT")
+    if key.key_spec != "SYMMETRIC_DEFAULT":
+        raise E.wrong_key_spec(r.key_arn(key.key_id), key.key_spec, r.operation)
+
+
+def manageable_key(r: Request, ref: str, write: bool) -> KeyRecord:
+    """The key a management operation (state, deletion, aliases, tags) names by key ID or
+    ARN: authorized, and not pending deletion."""
+    key = resolve_key(r, ref, write, allow_alias=False)
+    if key.state == "PendingDeletion":
+        raise E.pending_deletion(r.key_arn(key.key_id))
+    return key
+
+
+def algorithms(key: KeyRecord) -> list[str]:
+    return algorithms_of(key.key_spec, key.key_usage)
+
+
+def dry_run(params: dict[str, Any]) -> None:
+    if params.get("DryRun"):
+        raise E.dry_run()
+
+
+def no_recipient(params: dict[str, Any]) -> None:
+    if params.get("Recipient"):
+        # Nitro Enclaves attestation cannot be verified without AWS's root of trust; the
+        # sandbox refuses the member rather than pretending.
+        raise E.recipient_unsupported()

@@ -1,0 +1,197 @@
+"""Finding the key an operation acts on, and what every key operation checks about it.
+
+:func:`resolve_key` is the ONE way an operation gets a KMS key: by key id, key ARN, alias
+name or alias ARN (or the key id inside a ciphertext). It is told the action (the operation
+name, or e.g. ``ReEncryptFrom``) and passes every key it finds through :func:`authorize`, the
+single place where access control (key policies, grants) and the audit trail hook in.
+Operations never decide access themselves.
+
+Order of checks in every key operation (AWS evaluates request validity, then the grant
+tokens, then the key, then its state, then its usage; DryRun answers last, so a call that
+would fail reports the real error):
+
+    validation (protocol layer) -> grant tokens -> key resolution (NotFound...) ->
+    authorization (AWS managed keys) -> key state -> key usage / key spec / algorithm ->
+    operation-specific checks (ciphertext, digest length ...) -> DryRun -> the work.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+from kmsworkbench.sandbox import errors as E
+from kmsworkbench.sandbox.core.context import Request
+from kmsworkbench.sandbox.core.material import NewKey, make_material
+from kmsworkbench.sandbox.core.specs import AWS_MANAGED_ALIASES, RESERVED_ALIAS_PREFIX
+from kmsworkbench.sandbox.core.tx import NeedsWrite
+from kmsworkbench.sandbox.store import KeyRecord
+
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+MRK_RE = re.compile(r"^mrk-[0-9a-fA-F]{32}$")
+ARN_RE = re.compile(r"^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$")
+
+# What the key policy of an AWS managed key lets the account's principals do directly:
+# kms:Describe*, kms:Get*, kms:List* (and retiring/revoking grants); everything else only
+# through the owning AWS service, which the sandbox does not have.
+_AWS_MANAGED_ALLOWED_PREFIXES = ("Describe", "Get", "List")
+_AWS_MANAGED_ALLOWED = frozenset({"RetireGrant", "RevokeGrant"})
+
+# Hooks run by authorize() after the built-in checks, in order: ``hook(r, key, action)``
+# raises a KmsError to refuse. Access control and the audit trail register here.
+AUTHORIZERS: list[Callable[[Request, KeyRecord, str], None]] = []
+
+
+def authorize(r: Request, key: KeyRecord, action: str) -> None:
+    """May the caller perform ``action`` on ``key``? Raises the KmsError AWS would answer."""
+    if key.key_manager == "AWS" and not (
+        action.startswith(_AWS_MANAGED_ALLOWED_PREFIXES) or action in _AWS_MANAGED_ALLOWED
+    ):
+        raise E.aws_managed_denied(r.account_id, r.partition, action, r.key_arn(key.key_id))
+    for hook in AUTHORIZERS:
+        hook(r, key, action)
+
+
+def resolve_key(
+    r: Request,
+    ref: str,
+    write: bool,
+    *,
+    action: str | None = None,
+    allow_alias: bool = True,
+    from_ciphertext: bool = False,
+) -> KeyRecord:
+    """The key ``ref`` names (key id, key ARN, alias name or alias ARN), authorized for
+    ``action`` (default: the request's operation). ``from_ciphertext``: ``ref`` is the key
+    id a symmetric ciphertext carries, and a key that is not there is "inaccessible"."""
+    if from_ciphertext:
+        key = r.store.get_key(r.region, ref) if isinstance(ref, str) else None
+        if key is None:
+            raise E.ciphertext_key_inaccessible()
+    else:
+        key = _find(r, ref, write, allow_alias, E.key_not_found)
+    authorize(r, key, action or r.operation)
+    return key
+
+
+def _find(
+    r: Request,
+    ref: str,
+    write: bool,
+    allow_alias: bool,
+    missing: Callable[[str], E.KmsError],
+) -> KeyRecord:
+    if ref.startswith("arn:"):
+        match = ARN_RE.match(ref)
+        resource = match.group(5) if match else ""
+        if (
+            match is None
+            or match.group(2) != "kms"
+            or not (resource.startswith("key/") or resource.startswith("alias/"))
+        ):
+            # A string that starts like an ARN but is not a KMS key or alias ARN.
+            raise E.invalid_arn(ref)
+        partition, region, account = match.group(1), match.group(3), match.group(4)
+        if region != r.region:
+            raise E.invalid_arn_region(region)
+        if partition != r.partition:
+            raise E.invalid_arn_partition(ref, r.partition)
+        if resource.startswith("alias/"):
+            if not allow_alias:
+                raise E.invalid_key_id(ref)
+            if account != r.account_id:
+                raise E.alias_not_found(ref)
+            return _by_alias(r, resource, write)
+        key_id = resource[4:]
+        if not (UUID_RE.match(key_id) or MRK_RE.match(key_id)):
+            raise E.invalid_key_id(key_id)
+        if account != r.account_id:
+            # Another account's key: AWS would evaluate that account's key policy; the
+            # sandbox has one account, so the key does not exist (unverified wording).
+            raise E.key_not_found(ref)
+        return _by_id(r, key_id.lower(), missing)
+    if ref.startswith("alias/"):
+        if not allow_alias:
+            raise E.invalid_key_id(ref)
+        return _by_alias(r, ref, write)
+    if not (UUID_RE.match(ref) or MRK_RE.match(ref)):
+        raise E.invalid_key_id(ref)
+    return _by_id(r, ref.lower(), missing)
+
+
+def _by_id(r: Request, key_id: str, missing: Callable[[str], E.KmsError]) -> KeyRecord:
+    key = r.store.get_key(r.region, key_id)
+    if key is None:
+        raise missing(r.key_arn(key_id))
+    return key
+
+
+def _by_alias(r: Request, name: str, write: bool) -> KeyRecord:
+    alias = r.store.get_alias(r.region, name)
+    if alias is None:
+        raise E.alias_not_found(r.alias_arn(name))
+    if alias.key_id is None:
+        # A predefined AWS alias with no key yet: "KMS associates the alias with an AWS
+        # managed key and returns its KeyId and Arn" (DescribeKey docs).
+        if not write:
+            raise NeedsWrite
+        key_id = _insert_aws_managed_key(r, name)
+        return _by_id(r, key_id, E.key_not_found)
+    key = r.store.get_key(r.region, alias.key_id)
+    if key is None:  # the alias outlived its key (cannot happen: deletion cascades)
+        raise E.alias_not_found(r.alias_arn(name))
+    return key
+
+
+def _insert_aws_managed_key(r: Request, alias_name: str) -> str:
+    service = alias_name[len(RESERVED_ALIAS_PREFIX) :]
+    description = AWS_MANAGED_ALIASES.get(
+        service, f"Default key that protects my {service} data when no other key is defined"
+    )
+    key_id = str(uuid.uuid4())
+    insert_key(
+        r,
+        key_id,
+        make_material("SYMMETRIC_DEFAULT"),
+        usage="ENCRYPT_DECRYPT",
+        description=description,
+        key_manager="AWS",
+    )
+    r.store.retarget_alias(r.region, alias_name, key_id, r.now)
+    return key_id
+
+
+def insert_key(
+    r: Request,
+    key_id: str,
+    material: NewKey,
+    *,
+    usage: str,
+    description: str,
+    key_manager: str = "CUSTOMER",
+    origin: str = "AWS_KMS",
+    state: str = "Enabled",
+    multi_region: bool = False,
+) -> KeyRecord:
+    """Store a new key (inside a write transaction) and return its record."""
+    record = KeyRecord(
+        region=r.region,
+        key_id=key_id,
+        created=r.now,
+        description=description,
+        key_usage=usage,
+        key_spec=material.key_spec,
+        origin=origin,
+        key_manager=key_manager,
+        state=state,
+        deletion_date=None,
+        multi_region=multi_region,
+        material_id=material.material_id,
+        secret=material.secret,
+        public_der=material.public_der,
+    )
+    r.store.insert_key(record)
+    return record

@@ -1,0 +1,115 @@
+"""GetPublicKey, Sign, Verify: asymmetric KMS keys. (Asymmetric encryption is in encrypt.py.)"""
+
+from __future__ import annotations
+
+from kmsworkbench.sandbox import errors as E
+from kmsworkbench.sandbox.core import (
+    Params,
+    Request,
+    Response,
+    algorithms,
+    check_grant_tokens,
+    check_state,
+    check_usable,
+    dry_run,
+    keypairs,
+    operation,
+    resolve_key,
+    tx,
+)
+from kmsworkbench.sandbox.core.specs import DIGEST_SIZES, LEGACY_SPECS, USAGE_FIELDS
+from kmsworkbench.sandbox.store import KeyRecord
+
+
+@operation("GetPublicKey")
+def get_public_key(r: Request, p: Params) -> Response:
+    def work(write: bool) -> KeyRecord:
+        check_grant_tokens(r, p.get("GrantTokens"))
+        key = resolve_key(r, p["KeyId"], write)
+        check_state(r, key)
+        if key.public_der is None:
+            raise E.no_public_key(r.key_arn(key.key_id), key.key_spec)
+        return key
+
+    key = tx(r, work)
+    out: Response = {
+        "KeyId": r.key_arn(key.key_id),
+        "PublicKey": key.public_der,
+        "KeySpec": key.key_spec,
+        "KeyUsage": key.key_usage,
+    }
+    if key.key_spec in LEGACY_SPECS:
+        out["CustomerMasterKeySpec"] = key.key_spec
+    out[USAGE_FIELDS[key.key_usage]] = list(algorithms(key))
+    return out
+
+
+def _check_message_type(algorithm: str, message_type: str, message: bytes) -> None:
+    if message_type == "EXTERNAL_MU":
+        # External mu is an ML-DSA notion; no other algorithm accepts it (unverified code).
+        raise E.ValidationException(
+            f"MessageType EXTERNAL_MU is not valid for algorithm {algorithm}."
+        )
+    if algorithm == "ED25519_SHA_512" and message_type != "RAW":
+        raise E.ValidationException(
+            "ED25519_SHA_512 signs the message itself: MessageType must be RAW."
+        )
+    if algorithm == "ED25519_PH_SHA_512" and message_type != "DIGEST":
+        raise E.ValidationException(
+            "ED25519_PH_SHA_512 signs a SHA-512 digest: MessageType must be DIGEST."
+        )
+    if message_type == "DIGEST" and len(message) != DIGEST_SIZES.get(algorithm, -1):
+        raise E.ValidationException(  # aws-recorded
+            f"Digest is invalid length for algorithm {algorithm}."
+        )
+
+
+def signing_key(r: Request, p: Params) -> KeyRecord:
+    """The checked SIGN_VERIFY key for Sign / Verify; DryRun answers here."""
+
+    def work(write: bool) -> KeyRecord:
+        check_grant_tokens(r, p.get("GrantTokens"))
+        key = resolve_key(r, p["KeyId"], write)
+        check_usable(r, key, "SIGN_VERIFY")
+        if p["SigningAlgorithm"] not in algorithms(key):
+            raise E.algorithm_incompatible(p["SigningAlgorithm"], key.key_spec)
+        return key
+
+    key = tx(r, work)
+    _check_message_type(p["SigningAlgorithm"], p.get("MessageType") or "RAW", p["Message"])
+    dry_run(p)
+    return key
+
+
+@operation("Sign")
+def sign(r: Request, p: Params) -> Response:
+    key = signing_key(r, p)
+    assert key.secret is not None
+    kp = keypairs()
+    algorithm = p["SigningAlgorithm"]
+    try:
+        signature = kp.sign(key.secret, algorithm, p["Message"], p.get("MessageType") or "RAW")
+    except kp.UnsupportedAlgorithmError as exc:
+        raise E.algorithm_incompatible(algorithm, key.key_spec) from exc
+    return {
+        "KeyId": r.key_arn(key.key_id),
+        "Signature": bytes(signature),
+        "SigningAlgorithm": algorithm,
+    }
+
+
+@operation("Verify")
+def verify(r: Request, p: Params) -> Response:
+    key = signing_key(r, p)
+    assert key.public_der is not None
+    kp = keypairs()
+    algorithm = p["SigningAlgorithm"]
+    try:
+        valid = kp.verify(
+            key.public_der, algorithm, p["Message"], p["Signature"], p.get("MessageType") or "RAW"
+        )
+    except kp.UnsupportedAlgorithmError as exc:
+        raise E.algorithm_incompatible(algorithm, key.key_spec) from exc
+    if not valid:
+        raise E.invalid_signature()
+    return {"KeyId": r.key_arn(key.key_id), "SignatureValid": True, "SigningAlgorithm": algorithm}

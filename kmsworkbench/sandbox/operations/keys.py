@@ -1,0 +1,176 @@
+"""CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion,
+CancelKeyDeletion: KMS keys and their lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+
+from kmsworkbench.sandbox import errors as E
+from kmsworkbench.sandbox.core import (
+    DAY,
+    NewKey,
+    Params,
+    Request,
+    Response,
+    insert_key,
+    key_metadata,
+    make_material,
+    manageable_key,
+    operation,
+    page,
+    resolve_key,
+    tx,
+)
+from kmsworkbench.sandbox.core.specs import KEY_SPECS, UNSUPPORTED_KEY_SPECS
+from kmsworkbench.sandbox.operations.tags import tag_pairs
+
+
+def _custom_key_store_refusal(p: Params, origin: str) -> None:
+    if origin in ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"):
+        if p.get("CustomKeyStoreId"):
+            raise E.custom_key_store_not_found(p["CustomKeyStoreId"])
+        raise E.ValidationException(f"CustomKeyStoreId is required when Origin is {origin}")
+    if p.get("CustomKeyStoreId"):
+        raise E.custom_key_store_not_found(p["CustomKeyStoreId"])
+    if p.get("XksKeyId"):
+        raise E.ValidationException("XksKeyId is valid only when Origin is EXTERNAL_KEY_STORE")
+
+
+@operation("CreateKey")
+def create_key(r: Request, p: Params) -> Response:
+    if p.get("KeySpec") and p.get("CustomerMasterKeySpec"):
+        raise E.ValidationException(
+            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. "
+            "CustomerMasterKeySpec is deprecated."
+        )
+    spec = p.get("KeySpec") or p.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    if spec == "SM2" and not r.in_china:
+        raise E.sm2_not_in_region("KeySpec")
+    usage = p.get("KeyUsage")
+    if usage is None:
+        if spec != "SYMMETRIC_DEFAULT":
+            raise E.ValidationException(  # aws-recorded
+                "You must specify a KeyUsage value for all KMS keys except for symmetric "
+                "encryption keys."
+            )
+        usage = "ENCRYPT_DECRYPT"
+    if usage not in KEY_SPECS[spec]:
+        # AWS refuses the combination; the wording is unverified.
+        raise E.ValidationException(f"KeyUsage {usage} is not compatible with KeySpec {spec}")
+    if spec in UNSUPPORTED_KEY_SPECS:
+        raise E.UnsupportedOperationException(
+            f"KeySpec {spec} is not supported by the kmsworkbench sandbox"
+        )
+    origin = p.get("Origin") or "AWS_KMS"
+    _custom_key_store_refusal(p, origin)
+    tags = tag_pairs(p.get("Tags") or [])
+    multi_region = bool(p.get("MultiRegion"))
+    key_id = ("mrk-" + uuid.uuid4().hex) if multi_region else str(uuid.uuid4())
+    if origin == "EXTERNAL":
+        material = NewKey(spec, None, None, None)
+        state = "PendingImport"
+    else:
+        material = make_material(spec)  # outside the transaction: RSA takes a while
+        state = "Enabled"
+
+    def work(write: bool) -> Response:
+        record = insert_key(
+            r,
+            key_id,
+            material,
+            usage=usage,
+            description=p.get("Description") or "",
+            origin=origin,
+            state=state,
+            multi_region=multi_region,
+        )
+        if tags:
+            r.store.put_tags(r.region, key_id, tags)
+        return {"KeyMetadata": key_metadata(r, record)}
+
+    return tx(r, work, write=True)
+
+
+@operation("DescribeKey")
+def describe_key(r: Request, p: Params) -> Response:
+    def work(write: bool) -> Response:
+        # InvalidGrantTokenException is not among DescribeKey's errors: AWS does not judge
+        # grant tokens here, and neither do we.
+        key = resolve_key(r, p["KeyId"], write)
+        return {"KeyMetadata": key_metadata(r, key)}
+
+    return tx(r, work)
+
+
+@operation("ListKeys")
+def list_keys(r: Request, p: Params) -> Response:
+    def work(write: bool) -> Response:
+        ids, extra = page(
+            "keys",
+            r,
+            p,
+            100,  # default 100, 1-1000 (model)
+            lambda after, n: r.store.list_key_ids(r.region, after, n),
+            lambda key_id: key_id,
+        )
+        return {"Keys": [{"KeyId": k, "KeyArn": r.key_arn(k)} for k in ids], **extra}
+
+    return tx(r, work)
+
+
+def _set_state(r: Request, p: Params, state: str) -> Response:
+    """EnableKey / DisableKey: refused for keys pending deletion or import; setting the
+    state a key already has is a no-op."""
+
+    def work(write: bool) -> None:
+        key = manageable_key(r, p["KeyId"], write)
+        if key.state == "PendingImport":
+            raise E.pending_import(r.key_arn(key.key_id))
+        if key.state != state:
+            r.store.update_key(r.region, key.key_id, state=state)
+
+    tx(r, work, write=True)
+    return {}
+
+
+@operation("EnableKey")
+def enable_key(r: Request, p: Params) -> Response:
+    return _set_state(r, p, "Enabled")
+
+
+@operation("DisableKey")
+def disable_key(r: Request, p: Params) -> Response:
+    return _set_state(r, p, "Disabled")
+
+
+@operation("ScheduleKeyDeletion")
+def schedule_key_deletion(r: Request, p: Params) -> Response:
+    days = p.get("PendingWindowInDays") or 30  # default 30; 7-30 enforced in validation
+
+    def work(write: bool) -> Response:
+        key = manageable_key(r, p["KeyId"], write)
+        deletion = r.now + days * DAY
+        r.store.update_key(r.region, key.key_id, state="PendingDeletion", deletion_date=deletion)
+        return {
+            "KeyId": r.key_arn(key.key_id),
+            "DeletionDate": deletion,
+            "KeyState": "PendingDeletion",
+            "PendingWindowInDays": days,
+        }
+
+    return tx(r, work, write=True)
+
+
+@operation("CancelKeyDeletion")
+def cancel_key_deletion(r: Request, p: Params) -> Response:
+    def work(write: bool) -> Response:
+        key = resolve_key(r, p["KeyId"], write, allow_alias=False)
+        arn = r.key_arn(key.key_id)
+        if key.state != "PendingDeletion":
+            raise E.KMSInvalidStateException(f"{arn} is not pending deletion.")
+        # A key whose deletion is cancelled comes back Disabled (AWS: "the key state is
+        # Disabled"; EnableKey to use it again).
+        r.store.update_key(r.region, key.key_id, state="Disabled", deletion_date=None)
+        return {"KeyId": arn}
+
+    return tx(r, work, write=True)
