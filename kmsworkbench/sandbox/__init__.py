@@ -129,15 +129,11 @@ class Sandbox:
         try:
             use = self.region if region is None else check_region(region)
         except ValueError:
-            return protocol.error_response(
-                errors.ValidationException(f"Region {region!r} is not a valid Region name.")
-            )
+            return protocol.error_response(errors.err("region_invalid", region=region))
         try:
             self.ensure_region(use)
         except Exception:  # handle never raises
-            return protocol.error_response(
-                errors.KMSInternalException(f"Region {use} could not be prepared.")
-            )
+            return protocol.error_response(errors.err("region_unprepared", region=use))
         return protocol.handle(self.engine, target, body, use)
 
     def close(self) -> None:

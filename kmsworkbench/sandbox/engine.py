@@ -46,9 +46,7 @@ class Engine:
     def call(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any]:
         handler = self._ops.get(operation)
         if handler is None:
-            raise E.UnsupportedOperationException(
-                f"The kmsworkbench sandbox does not implement {operation}."
-            )
+            raise E.err("unsupported_operation", operation=operation)
         return handler(self.request(region, operation), params)
 
     def seed_region(self, region: str) -> bool:

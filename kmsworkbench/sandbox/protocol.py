@@ -38,7 +38,7 @@ def _deserialize(shape: Any, value: object, path: str) -> object:
 
     def wrong(expected: str) -> E.KmsError:
         # Coral's own texts name Java classes; ours say what was expected (unverified).
-        return E.SerializationException(f"Member '{path}' must be {expected}")
+        return E.err("member_type", path=path, expected=expected)
 
     if kind == "structure":
         if not isinstance(value, dict):
@@ -98,18 +98,18 @@ def _deserialize(shape: Any, value: object, path: str) -> object:
 def parse_request(target: str, body: bytes) -> tuple[str, dict[str, Any]]:
     """Operation name and deserialised members; a KmsError when they are not acceptable."""
     if not isinstance(target, str) or not target.startswith(TARGET_PREFIX):
-        raise E.UnknownOperationException("")
+        raise E.err("unknown_operation")
     operation = target[len(TARGET_PREFIX) :]
     if operation not in operation_names():
-        raise E.UnknownOperationException("")
+        raise E.err("unknown_operation")
     try:
         text = body.decode("utf-8") if body else ""
         document = json.loads(text) if text.strip() else {}
     except (ValueError, RecursionError) as exc:
-        raise E.SerializationException("The request body is not valid JSON.") from exc
+        raise E.err("body_not_json") from exc
     shape = service_model().operation_model(operation).input_shape
     if not isinstance(document, dict):
-        raise E.SerializationException("The request body must be a JSON object.")
+        raise E.err("body_not_object")
     if shape is None:
         return operation, {}
     params = _deserialize(shape, document, "")
@@ -139,7 +139,10 @@ def error_response(
     error: E.KmsError, request_id: str | None = None
 ) -> tuple[int, dict[str, str], bytes]:
     request_id = request_id or str(uuid.uuid4())
-    payload = json.dumps({"__type": error.code, "message": error.message}).encode("utf-8")
+    document = {"__type": error.code}
+    if error.message is not None:  # AWS sends no message member for some errors
+        document["message"] = error.message
+    payload = json.dumps(document).encode("utf-8")
     return error.status, _headers(request_id, payload), payload
 
 
@@ -160,6 +163,6 @@ def handle(
         # Only the exception type is logged: messages could carry request data.
         logger.error("internal error %s in request %s", type(exc).__name__, request_id)
         return error_response(
-            E.KMSInternalException("The request could not be completed: internal error."),
+            E.err("internal_error"),
             request_id,
         )

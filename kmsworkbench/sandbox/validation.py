@@ -19,7 +19,7 @@ import functools
 import re
 from typing import Any
 
-from kmsworkbench.sandbox.errors import ValidationException
+from kmsworkbench.sandbox.errors import err
 
 # Where the API Reference narrows the shared model shapes, the documented range wins (the
 # model's LimitType allows 1-1000 for every List* operation; PendingWindowInDaysType 1-365).
@@ -134,4 +134,4 @@ def validate(operation: str, params: dict[str, object]) -> None:
     if errors:
         count = len(errors)
         noun = "error" if count == 1 else "errors"
-        raise ValidationException(f"{count} validation {noun} detected: " + "; ".join(errors))
+        raise err("validation_failed", count=count, noun=noun, details="; ".join(errors))

@@ -17,32 +17,39 @@ def check_grant_tokens(r: Request, tokens: list[str] | None) -> None:
     for token in tokens or []:
         grant = r.store.get_grant_by_token(token)
         if grant is None or grant.region != r.region:
-            raise E.invalid_grant_token()
+            raise E.err("invalid_grant_token")
 
 
 def check_state(r: Request, key: KeyRecord) -> None:
     """The key must be Enabled (cryptographic operations, GetPublicKey, CreateGrant)."""
     arn = r.key_arn(key.key_id)
     if key.state == "Disabled":
-        raise E.disabled(arn)
+        raise E.err("disabled", arn=arn)
     if key.state == "PendingDeletion":
-        raise E.pending_deletion(arn)
+        raise E.err("pending_deletion", arn=arn)
     if key.state == "PendingImport":
-        raise E.pending_import(arn)
+        raise E.err("pending_import", arn=arn)
 
 
 def check_usable(r: Request, key: KeyRecord, usage: str, operation: str | None = None) -> None:
     """Key state and key usage for a cryptographic operation."""
     check_state(r, key)
     if key.key_usage != usage:
-        raise E.wrong_key_usage(r.key_arn(key.key_id), key.key_usage, operation or r.operation)
+        raise E.err(
+            "wrong_key_usage",
+            arn=r.key_arn(key.key_id),
+            usage=key.key_usage,
+            operation=operation or r.operation,
+        )
 
 
 def check_symmetric(r: Request, key: KeyRecord) -> None:
     """A symmetric encryption key, as GenerateDataKey* and GenerateDataKeyPair* need."""
     check_usable(r, key, "ENCRYPT_DECRYPT")
     if key.key_spec != "SYMMETRIC_DEFAULT":
-        raise E.wrong_key_spec(r.key_arn(key.key_id), key.key_spec, r.operation)
+        raise E.err(
+            "wrong_key_spec", arn=r.key_arn(key.key_id), spec=key.key_spec, operation=r.operation
+        )
 
 
 def manageable_key(r: Request, ref: str, write: bool) -> KeyRecord:
@@ -50,7 +57,7 @@ def manageable_key(r: Request, ref: str, write: bool) -> KeyRecord:
     ARN: authorized, and not pending deletion."""
     key = resolve_key(r, ref, write, allow_alias=False)
     if key.state == "PendingDeletion":
-        raise E.pending_deletion(r.key_arn(key.key_id))
+        raise E.err("pending_deletion", arn=r.key_arn(key.key_id))
     return key
 
 
@@ -60,11 +67,11 @@ def algorithms(key: KeyRecord) -> list[str]:
 
 def dry_run(params: dict[str, Any]) -> None:
     if params.get("DryRun"):
-        raise E.dry_run()
+        raise E.err("dry_run")
 
 
 def no_recipient(params: dict[str, Any]) -> None:
     if params.get("Recipient"):
         # Nitro Enclaves attestation cannot be verified without AWS's root of trust; the
         # sandbox refuses the member rather than pretending.
-        raise E.recipient_unsupported()
+        raise E.err("recipient_unsupported")

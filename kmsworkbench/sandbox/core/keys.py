@@ -50,7 +50,9 @@ def authorize(r: Request, key: KeyRecord, action: str) -> None:
     if key.key_manager == "AWS" and not (
         action.startswith(_AWS_MANAGED_ALLOWED_PREFIXES) or action in _AWS_MANAGED_ALLOWED
     ):
-        raise E.aws_managed_denied(r.account_id, r.partition, action, r.key_arn(key.key_id))
+        raise E.err(
+            "aws_managed_denied", principal=r.root_arn, action=action, arn=r.key_arn(key.key_id)
+        )
     for hook in AUTHORIZERS:
         hook(r, key, action)
 
@@ -70,20 +72,14 @@ def resolve_key(
     if from_ciphertext:
         key = r.store.get_key(r.region, ref) if isinstance(ref, str) else None
         if key is None:
-            raise E.ciphertext_key_inaccessible()
+            raise E.err("ciphertext_key_inaccessible")
     else:
-        key = _find(r, ref, write, allow_alias, E.key_not_found)
+        key = _find(r, ref, write, allow_alias)
     authorize(r, key, action or r.operation)
     return key
 
 
-def _find(
-    r: Request,
-    ref: str,
-    write: bool,
-    allow_alias: bool,
-    missing: Callable[[str], E.KmsError],
-) -> KeyRecord:
+def _find(r: Request, ref: str, write: bool, allow_alias: bool) -> KeyRecord:
     if ref.startswith("arn:"):
         match = ARN_RE.match(ref)
         resource = match.group(5) if match else ""
@@ -93,56 +89,56 @@ def _find(
             or not (resource.startswith("key/") or resource.startswith("alias/"))
         ):
             # A string that starts like an ARN but is not a KMS key or alias ARN.
-            raise E.invalid_arn(ref)
+            raise E.err("invalid_arn", ref=ref)
         partition, region, account = match.group(1), match.group(3), match.group(4)
         if region != r.region:
-            raise E.invalid_arn_region(region)
+            raise E.err("invalid_arn_region", region=region)
         if partition != r.partition:
-            raise E.invalid_arn_partition(ref, r.partition)
+            raise E.err("invalid_arn_partition", ref=ref, partition=r.partition)
         if resource.startswith("alias/"):
             if not allow_alias:
-                raise E.invalid_key_id(ref)
+                raise E.err("invalid_key_id", ref=ref)
             if account != r.account_id:
-                raise E.alias_not_found(ref)
+                raise E.err("alias_not_found", alias_arn=ref)
             return _by_alias(r, resource, write)
         key_id = resource[4:]
         if not (UUID_RE.match(key_id) or MRK_RE.match(key_id)):
-            raise E.invalid_key_id(key_id)
+            raise E.err("invalid_key_id", ref=key_id)
         if account != r.account_id:
             # Another account's key: AWS would evaluate that account's key policy; the
-            # sandbox has one account, so the key does not exist (unverified wording).
-            raise E.key_not_found(ref)
-        return _by_id(r, key_id.lower(), missing)
+            # sandbox has one account, so the key does not exist.
+            raise E.err("key_not_found", arn=ref)
+        return _by_id(r, key_id.lower())
     if ref.startswith("alias/"):
         if not allow_alias:
-            raise E.invalid_key_id(ref)
+            raise E.err("invalid_key_id", ref=ref)
         return _by_alias(r, ref, write)
     if not (UUID_RE.match(ref) or MRK_RE.match(ref)):
-        raise E.invalid_key_id(ref)
-    return _by_id(r, ref.lower(), missing)
+        raise E.err("invalid_key_id", ref=ref)
+    return _by_id(r, ref.lower())
 
 
-def _by_id(r: Request, key_id: str, missing: Callable[[str], E.KmsError]) -> KeyRecord:
+def _by_id(r: Request, key_id: str) -> KeyRecord:
     key = r.store.get_key(r.region, key_id)
     if key is None:
-        raise missing(r.key_arn(key_id))
+        raise E.err("key_not_found", arn=r.key_arn(key_id))
     return key
 
 
 def _by_alias(r: Request, name: str, write: bool) -> KeyRecord:
     alias = r.store.get_alias(r.region, name)
     if alias is None:
-        raise E.alias_not_found(r.alias_arn(name))
+        raise E.err("alias_not_found", alias_arn=r.alias_arn(name))
     if alias.key_id is None:
         # A predefined AWS alias with no key yet: "KMS associates the alias with an AWS
         # managed key and returns its KeyId and Arn" (DescribeKey docs).
         if not write:
             raise NeedsWrite
         key_id = _insert_aws_managed_key(r, name)
-        return _by_id(r, key_id, E.key_not_found)
+        return _by_id(r, key_id)
     key = r.store.get_key(r.region, alias.key_id)
     if key is None:  # the alias outlived its key (cannot happen: deletion cascades)
-        raise E.alias_not_found(r.alias_arn(name))
+        raise E.err("alias_not_found", alias_arn=r.alias_arn(name))
     return key
 
 

@@ -24,7 +24,7 @@ def marker_in(kind: str, region: str, marker: str | None) -> str | None:
     try:
         value = json.loads(base64.urlsafe_b64decode(marker.encode("ascii")))
     except (ValueError, UnicodeError) as exc:
-        raise E.invalid_marker() from exc
+        raise E.err("invalid_marker") from exc
     if (
         not isinstance(value, list)
         or len(value) != 3
@@ -32,7 +32,7 @@ def marker_in(kind: str, region: str, marker: str | None) -> str | None:
         or value[1] != region
         or not isinstance(value[2], str)
     ):
-        raise E.invalid_marker()
+        raise E.err("invalid_marker")
     return value[2]
 
 

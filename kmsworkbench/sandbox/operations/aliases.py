@@ -21,11 +21,11 @@ from kmsworkbench.sandbox.store import AliasRecord
 
 def check_alias_name(name: str, operation_name: str) -> None:
     if not name.startswith("alias/"):
-        raise E.alias_prefix_missing()
+        raise E.err("alias_prefix_missing")
     if name.startswith(RESERVED_ALIAS_PREFIX) or name == "alias/aws":
-        raise E.alias_reserved(name, operation_name)
+        raise E.err("alias_reserved", name=name, operation=operation_name)
     if name == "alias/":
-        raise E.ValidationException("Alias name must have at least one character after 'alias/'.")
+        raise E.err("alias_empty")
 
 
 @operation("CreateAlias")
@@ -36,9 +36,7 @@ def create_alias(r: Request, p: Params) -> Response:
     def work(write: bool) -> Response:
         key = manageable_key(r, p["TargetKeyId"], write)
         if r.store.get_alias(r.region, name) is not None:
-            raise E.AlreadyExistsException(
-                f"An alias with the name {r.alias_arn(name)} already exists"
-            )
+            raise E.err("alias_exists", alias_arn=r.alias_arn(name))
         r.store.put_alias(r.region, name, key.key_id, r.now)
         return {}
 
@@ -53,7 +51,7 @@ def update_alias(r: Request, p: Params) -> Response:
     def work(write: bool) -> Response:
         alias = r.store.get_alias(r.region, name)
         if alias is None:
-            raise E.alias_not_found(r.alias_arn(name))
+            raise E.err("alias_not_found", alias_arn=r.alias_arn(name))
         key = manageable_key(r, p["TargetKeyId"], write)
         current = r.store.get_key(r.region, alias.key_id) if alias.key_id else None
         if current is not None and (
@@ -61,11 +59,8 @@ def update_alias(r: Request, p: Params) -> Response:
             or (current.key_spec == "SYMMETRIC_DEFAULT") != (key.key_spec == "SYMMETRIC_DEFAULT")
         ):
             # "The current and new KMS key must be the same type ... and they must have the
-            # same key usage" (UpdateAlias docs); code and wording unverified.
-            raise E.ValidationException(
-                f"{r.key_arn(key.key_id)} has a different key type or key usage than the "
-                f"key {name} points to now."
-            )
+            # same key usage" (UpdateAlias docs).
+            raise E.err("alias_type_mismatch", arn=r.key_arn(key.key_id), name=name)
         r.store.retarget_alias(r.region, name, key.key_id, r.now)
         return {}
 
@@ -79,7 +74,7 @@ def delete_alias(r: Request, p: Params) -> Response:
 
     def work(write: bool) -> Response:
         if r.store.get_alias(r.region, name) is None:
-            raise E.alias_not_found(r.alias_arn(name))
+            raise E.err("alias_not_found", alias_arn=r.alias_arn(name))
         r.store.delete_alias(r.region, name)
         return {}
 

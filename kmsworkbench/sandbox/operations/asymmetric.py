@@ -28,7 +28,7 @@ def get_public_key(r: Request, p: Params) -> Response:
         key = resolve_key(r, p["KeyId"], write)
         check_state(r, key)
         if key.public_der is None:
-            raise E.no_public_key(r.key_arn(key.key_id), key.key_spec)
+            raise E.err("no_public_key", arn=r.key_arn(key.key_id), spec=key.key_spec)
         return key
 
     key = tx(r, work)
@@ -46,22 +46,14 @@ def get_public_key(r: Request, p: Params) -> Response:
 
 def _check_message_type(algorithm: str, message_type: str, message: bytes) -> None:
     if message_type == "EXTERNAL_MU":
-        # External mu is an ML-DSA notion; no other algorithm accepts it (unverified code).
-        raise E.ValidationException(
-            f"MessageType EXTERNAL_MU is not valid for algorithm {algorithm}."
-        )
+        # External mu is an ML-DSA notion; no other algorithm accepts it.
+        raise E.err("external_mu_invalid", algorithm=algorithm)
     if algorithm == "ED25519_SHA_512" and message_type != "RAW":
-        raise E.ValidationException(
-            "ED25519_SHA_512 signs the message itself: MessageType must be RAW."
-        )
+        raise E.err("ed25519_raw_only")
     if algorithm == "ED25519_PH_SHA_512" and message_type != "DIGEST":
-        raise E.ValidationException(
-            "ED25519_PH_SHA_512 signs a SHA-512 digest: MessageType must be DIGEST."
-        )
+        raise E.err("ed25519ph_digest_only")
     if message_type == "DIGEST" and len(message) != DIGEST_SIZES.get(algorithm, -1):
-        raise E.ValidationException(  # aws-recorded
-            f"Digest is invalid length for algorithm {algorithm}."
-        )
+        raise E.err("digest_length", algorithm=algorithm)
 
 
 def signing_key(r: Request, p: Params) -> KeyRecord:
@@ -72,7 +64,9 @@ def signing_key(r: Request, p: Params) -> KeyRecord:
         key = resolve_key(r, p["KeyId"], write)
         check_usable(r, key, "SIGN_VERIFY")
         if p["SigningAlgorithm"] not in algorithms(key):
-            raise E.algorithm_incompatible(p["SigningAlgorithm"], key.key_spec)
+            raise E.err(
+                "algorithm_incompatible", algorithm=p["SigningAlgorithm"], spec=key.key_spec
+            )
         return key
 
     key = tx(r, work)
@@ -90,7 +84,7 @@ def sign(r: Request, p: Params) -> Response:
     try:
         signature = kp.sign(key.secret, algorithm, p["Message"], p.get("MessageType") or "RAW")
     except kp.UnsupportedAlgorithmError as exc:
-        raise E.algorithm_incompatible(algorithm, key.key_spec) from exc
+        raise E.err("algorithm_incompatible", algorithm=algorithm, spec=key.key_spec) from exc
     return {
         "KeyId": r.key_arn(key.key_id),
         "Signature": bytes(signature),
@@ -109,7 +103,7 @@ def verify(r: Request, p: Params) -> Response:
             key.public_der, algorithm, p["Message"], p["Signature"], p.get("MessageType") or "RAW"
         )
     except kp.UnsupportedAlgorithmError as exc:
-        raise E.algorithm_incompatible(algorithm, key.key_spec) from exc
+        raise E.err("algorithm_incompatible", algorithm=algorithm, spec=key.key_spec) from exc
     if not valid:
-        raise E.invalid_signature()
+        raise E.err("invalid_signature")
     return {"KeyId": r.key_arn(key.key_id), "SignatureValid": True, "SigningAlgorithm": algorithm}

@@ -41,8 +41,8 @@ def wrapping_key(r: Request, p: Params) -> KeyRecord:
 def _data_key_size(p: Params) -> int:
     spec, count = p.get("KeySpec"), p.get("NumberOfBytes")
     if (spec is None) == (count is None):
-        # Exactly one of the two (API Reference); wording unverified.
-        raise E.ValidationException("Please specify either number of bytes or key spec.")
+        # Exactly one of the two (API Reference).
+        raise E.err("data_key_size")
     if spec is not None:
         return 32 if spec == "AES_256" else 16
     return int(count)
@@ -77,7 +77,7 @@ def _generate_pair(r: Request, p: Params, with_plaintext: bool) -> Response:
     spec = p["KeyPairSpec"]
     no_recipient(p)
     if spec == "SM2" and not r.in_china:
-        raise E.sm2_not_in_region("KeyPairSpec")
+        raise E.err("sm2_not_in_region", parameter="KeyPairSpec")
     key = wrapping_key(r, p)
     pair = keypairs().generate(spec)  # outside any lock: this is the slow part
     out: Response = {
@@ -106,7 +106,7 @@ def generate_data_key_pair_without_plaintext(r: Request, p: Params) -> Response:
 def generate_random(r: Request, p: Params) -> Response:
     no_recipient(p)
     if p.get("NumberOfBytes") is None:
-        raise E.ValidationException("NumberOfBytes is required.")  # aws-recorded
+        raise E.err("number_of_bytes_required")
     if p.get("CustomKeyStoreId"):
-        raise E.custom_key_store_not_found(p["CustomKeyStoreId"])
+        raise E.err("custom_key_store_not_found", store_id=p["CustomKeyStoreId"])
     return {"Plaintext": os.urandom(int(p["NumberOfBytes"]))}

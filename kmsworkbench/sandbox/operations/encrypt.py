@@ -47,17 +47,14 @@ def check_encryption(
     key: KeyRecord, algorithm: str, plaintext: bytes, context: dict[str, str] | None
 ) -> None:
     if algorithm not in algorithms(key):
-        raise E.algorithm_incompatible(algorithm, key.key_spec)
+        raise E.err("algorithm_incompatible", algorithm=algorithm, spec=key.key_spec)
     if key.key_spec == "SYMMETRIC_DEFAULT":
         return
     if context:
-        raise E.asymmetric_context()
+        raise E.err("asymmetric_context")
     limit = _max_plaintext(key, algorithm)
     if len(plaintext) > limit:
-        raise E.ValidationException(  # aws-recorded wording
-            f"Algorithm {algorithm} and key spec {key.key_spec} cannot encrypt data larger "
-            f"than {limit} bytes."
-        )
+        raise E.err("plaintext_too_large", algorithm=algorithm, spec=key.key_spec, limit=limit)
 
 
 def encrypt_with(
@@ -106,39 +103,37 @@ def decrypt_source(
     named = resolve_key(r, key_ref, write, action=action) if key_ref else None
     if ignore_ciphertext:
         if named is None:
-            raise E.ValidationException(
-                "KeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT."
-            )
+            raise E.err("ignore_ciphertext_needs_key_id")
         check_usable(r, named, "ENCRYPT_DECRYPT")
         return named, algorithm, None, named.material_id
     if blob is None:
-        raise E.ValidationException("CiphertextBlob is required.")
+        raise E.err("ciphertext_required")
     if algorithm != "SYMMETRIC_DEFAULT":
         if named is None:
-            raise E.asymmetric_needs_key_id()
+            raise E.err("asymmetric_needs_key_id")
         check_usable(r, named, "ENCRYPT_DECRYPT")
         if algorithm not in algorithms(named):
-            raise E.algorithm_incompatible(algorithm, named.key_spec)
+            raise E.err("algorithm_incompatible", algorithm=algorithm, spec=named.key_spec)
         return named, algorithm, None, None
     try:
         header = blobfmt.parse(blob)
     except blobfmt.BlobError as exc:
         if named is not None and named.key_spec != "SYMMETRIC_DEFAULT":
-            raise E.algorithm_incompatible(algorithm, named.key_spec) from exc
-        raise E.invalid_ciphertext() from exc
+            raise E.err("algorithm_incompatible", algorithm=algorithm, spec=named.key_spec) from exc
+        raise E.err("invalid_ciphertext") from exc
     if named is not None and (header.key_id != named.key_id or header.region != r.region):
-        raise E.incorrect_key()
+        raise E.err("incorrect_key")
     if header.region != r.region:
-        raise E.ciphertext_key_inaccessible()
+        raise E.err("ciphertext_key_inaccessible")
     key = named or resolve_key(r, header.key_id, write, action=action, from_ciphertext=True)
     check_usable(r, key, "ENCRYPT_DECRYPT")
     material = r.store.get_material(r.region, key.key_id, header.material_id)
     if material is None:
-        raise E.invalid_ciphertext()
+        raise E.err("invalid_ciphertext")
     try:
         plaintext = blobfmt.open_blob(material, header, context)
     except blobfmt.BlobError as exc:
-        raise E.invalid_ciphertext() from exc  # wrong context, tampered blob
+        raise E.err("invalid_ciphertext") from exc  # wrong context, tampered blob
     return key, algorithm, plaintext, header.material_id
 
 
@@ -148,7 +143,7 @@ def asymmetric_decrypt(key: KeyRecord, algorithm: str, blob: bytes) -> bytes:
     try:
         return bytes(kp.decrypt(key.secret, algorithm, blob))
     except ValueError as exc:  # keypairs.DecryptionError and malformed input
-        raise E.invalid_ciphertext() from exc
+        raise E.err("invalid_ciphertext") from exc
 
 
 @operation("Decrypt")
@@ -204,7 +199,7 @@ def re_encrypt(r: Request, p: Params) -> Response:
         dest = resolve_key(r, p["DestinationKeyId"], write, action="ReEncryptTo")
         check_usable(r, dest, "ENCRYPT_DECRYPT")
         if dest_algorithm not in algorithms(dest):
-            raise E.algorithm_incompatible(dest_algorithm, dest.key_spec)
+            raise E.err("algorithm_incompatible", algorithm=dest_algorithm, spec=dest.key_spec)
         return source, algorithm, plaintext, material_id, dest
 
     source, algorithm, plaintext, material_id, dest = tx(r, work)

@@ -52,12 +52,10 @@ def create_grant(r: Request, p: Params) -> Response:
     grantee = p.get("GranteePrincipal")
     service_grantee = p.get("GranteeServicePrincipal")
     if (grantee is None) == (service_grantee is None):
-        raise E.ValidationException(  # "either GranteePrincipal or ... but not both"
-            "You must specify either GranteePrincipal or GranteeServicePrincipal, but not both."
-        )
+        raise E.err("grantee_one_of")
     operations = list(dict.fromkeys(p["Operations"]))
     if not operations:
-        raise E.ValidationException("Operations must contain at least one grant operation.")
+        raise E.err("grant_operations_empty")
 
     def work(write: bool) -> Response:
         check_grant_tokens(r, p.get("GrantTokens"))
@@ -66,11 +64,9 @@ def create_grant(r: Request, p: Params) -> Response:
         allowed = GRANT_OPERATIONS_BY_USAGE.get(key.key_usage, set()) | GRANT_OPERATIONS_ANY_KEY
         invalid = [op for op in operations if op not in allowed]
         if invalid:
-            # AWS refuses grant operations the key cannot perform (CreateGrant docs);
-            # wording unverified.
-            raise E.ValidationException(
-                f"Grant operations {', '.join(invalid)} are not valid for a KMS key with "
-                f"KeyUsage {key.key_usage}."
+            # AWS refuses grant operations the key cannot perform (CreateGrant docs).
+            raise E.err(
+                "grant_operations_invalid", operations=", ".join(invalid), usage=key.key_usage
             )
         dry_run(p)
         name = p.get("Name")
@@ -127,11 +123,11 @@ def list_grants(r: Request, p: Params) -> Response:
 
 def grant_of_key(r: Request, key: KeyRecord, grant_id: str) -> GrantRecord:
     if not _GRANT_ID_RE.match(grant_id):
-        raise E.InvalidGrantIdException(f"Invalid grant ID {grant_id}")  # unverified text
+        raise E.err("invalid_grant_id", grant_id=grant_id)
     grant = r.store.get_grant(grant_id)
     if grant is None or grant.region != r.region or grant.key_id != key.key_id:
-        # A well-formed id that names no grant of this key (unverified wording).
-        raise E.NotFoundException(f"Grant ID {grant_id} not found")
+        # A well-formed id that names no grant of this key.
+        raise E.err("grant_not_found", grant_id=grant_id)
     return grant
 
 
@@ -142,14 +138,12 @@ def retire_grant(r: Request, p: Params) -> Response:
         if token is not None:
             grant = r.store.get_grant_by_token(token)
             if grant is None or grant.region != r.region:
-                raise E.invalid_grant_token()
+                raise E.err("invalid_grant_token")
         elif grant_id is not None and key_ref is not None:
             key = resolve_key(r, key_ref, write, allow_alias=False)
             grant = grant_of_key(r, key, grant_id)
         else:
-            raise E.ValidationException(
-                "Specify GrantToken, or both KeyId and GrantId, to retire a grant."
-            )
+            raise E.err("retire_grant_needs")
         dry_run(p)
         r.store.delete_grant(grant.grant_id)
         return {}

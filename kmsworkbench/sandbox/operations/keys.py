@@ -28,39 +28,30 @@ from kmsworkbench.sandbox.operations.tags import tag_pairs
 def _custom_key_store_refusal(p: Params, origin: str) -> None:
     if origin in ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"):
         if p.get("CustomKeyStoreId"):
-            raise E.custom_key_store_not_found(p["CustomKeyStoreId"])
-        raise E.ValidationException(f"CustomKeyStoreId is required when Origin is {origin}")
+            raise E.err("custom_key_store_not_found", store_id=p["CustomKeyStoreId"])
+        raise E.err("custom_key_store_required", origin=origin)
     if p.get("CustomKeyStoreId"):
-        raise E.custom_key_store_not_found(p["CustomKeyStoreId"])
+        raise E.err("custom_key_store_not_found", store_id=p["CustomKeyStoreId"])
     if p.get("XksKeyId"):
-        raise E.ValidationException("XksKeyId is valid only when Origin is EXTERNAL_KEY_STORE")
+        raise E.err("xks_key_id_misplaced")
 
 
 @operation("CreateKey")
 def create_key(r: Request, p: Params) -> Response:
     if p.get("KeySpec") and p.get("CustomerMasterKeySpec"):
-        raise E.ValidationException(
-            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. "
-            "CustomerMasterKeySpec is deprecated."
-        )
+        raise E.err("key_spec_twice")
     spec = p.get("KeySpec") or p.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
     if spec == "SM2" and not r.in_china:
-        raise E.sm2_not_in_region("KeySpec")
+        raise E.err("sm2_not_in_region", parameter="KeySpec")
     usage = p.get("KeyUsage")
     if usage is None:
         if spec != "SYMMETRIC_DEFAULT":
-            raise E.ValidationException(  # aws-recorded
-                "You must specify a KeyUsage value for all KMS keys except for symmetric "
-                "encryption keys."
-            )
+            raise E.err("key_usage_required")
         usage = "ENCRYPT_DECRYPT"
     if usage not in KEY_SPECS[spec]:
-        # AWS refuses the combination; the wording is unverified.
-        raise E.ValidationException(f"KeyUsage {usage} is not compatible with KeySpec {spec}")
+        raise E.err("key_usage_incompatible", usage=usage, spec=spec)
     if spec in UNSUPPORTED_KEY_SPECS:
-        raise E.UnsupportedOperationException(
-            f"KeySpec {spec} is not supported by the kmsworkbench sandbox"
-        )
+        raise E.err("key_spec_unsupported", spec=spec)
     origin = p.get("Origin") or "AWS_KMS"
     _custom_key_store_refusal(p, origin)
     tags = tag_pairs(p.get("Tags") or [])
@@ -125,7 +116,7 @@ def _set_state(r: Request, p: Params, state: str) -> Response:
     def work(write: bool) -> None:
         key = manageable_key(r, p["KeyId"], write)
         if key.state == "PendingImport":
-            raise E.pending_import(r.key_arn(key.key_id))
+            raise E.err("pending_import", arn=r.key_arn(key.key_id))
         if key.state != state:
             r.store.update_key(r.region, key.key_id, state=state)
 
@@ -167,7 +158,7 @@ def cancel_key_deletion(r: Request, p: Params) -> Response:
         key = resolve_key(r, p["KeyId"], write, allow_alias=False)
         arn = r.key_arn(key.key_id)
         if key.state != "PendingDeletion":
-            raise E.KMSInvalidStateException(f"{arn} is not pending deletion.")
+            raise E.err("not_pending_deletion", arn=arn)
         # A key whose deletion is cancelled comes back Disabled (AWS: "the key state is
         # Disabled"; EnableKey to use it again).
         r.store.update_key(r.region, key.key_id, state="Disabled", deletion_date=None)

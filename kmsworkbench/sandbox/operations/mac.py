@@ -27,7 +27,9 @@ def _mac(r: Request, p: Params) -> tuple[KeyRecord, bytes]:
         key = resolve_key(r, p["KeyId"], write)
         check_usable(r, key, "GENERATE_VERIFY_MAC")
         if p["MacAlgorithm"] not in algorithms(key):
-            raise E.algorithm_incompatible(p["MacAlgorithm"], key.key_spec)  # aws-recorded
+            raise E.err(
+                "algorithm_incompatible", algorithm=p["MacAlgorithm"], spec=key.key_spec
+            )  # aws-recorded
         dry_run(p)
         return key
 
@@ -47,5 +49,5 @@ def generate_mac(r: Request, p: Params) -> Response:
 def verify_mac(r: Request, p: Params) -> Response:
     key, mac = _mac(r, p)
     if not hmac.compare_digest(mac, p["Mac"]):
-        raise E.invalid_mac()
+        raise E.err("invalid_mac")
     return {"KeyId": r.key_arn(key.key_id), "MacValid": True, "MacAlgorithm": p["MacAlgorithm"]}

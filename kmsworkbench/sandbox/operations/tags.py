@@ -19,13 +19,18 @@ from kmsworkbench.sandbox.core.specs import MAX_TAGS
 
 
 def tag_pairs(tags: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """The (key, value) pairs of a Tags member, checked as AWS checks them."""
+    """The (key, value) pairs of a Tags member, checked as AWS checks them: no key twice,
+    no key beginning with aws: (in any case), at most 50."""
     pairs = [(str(t["TagKey"]), str(t.get("TagValue", ""))) for t in tags]
+    seen: set[str] = set()
     for key, _ in pairs:
-        if key.startswith("aws:"):
-            raise E.tag_reserved(key)
-    if len({k for k, _ in pairs}) > MAX_TAGS:
-        raise E.too_many_tags()
+        if key in seen:
+            raise E.err("duplicate_tag_keys")
+        seen.add(key)
+        if key.lower().startswith("aws:"):
+            raise E.err("tag_reserved")
+    if len(pairs) > MAX_TAGS:
+        raise E.err("too_many_tags")
     return pairs
 
 
@@ -37,7 +42,7 @@ def tag_resource(r: Request, p: Params) -> Response:
         key = manageable_key(r, p["KeyId"], write)
         existing = r.store.tag_keys(r.region, key.key_id)
         if len(existing | {k for k, _ in pairs}) > MAX_TAGS:
-            raise E.too_many_tags()
+            raise E.err("too_many_tags")
         r.store.put_tags(r.region, key.key_id, pairs)
         return {}
 
