@@ -1,4 +1,4 @@
-"""``kmsworkbench sandbox env`` and ``kmsworkbench sandbox info``.
+"""``kmsworkbench sandbox env``, ``sandbox info`` (and ``sandbox clock``, in sandbox_clock.py).
 
 ``sandbox env`` prints shell lines that point the AWS CLI, boto3 and the SDKs at a served
 sandbox (``kmsworkbench serve``)::
@@ -65,6 +65,9 @@ def register(
         help="print the sandbox's folder, region, account and access key id",
     )
     info.set_defaults(func=run_info)
+    from kmsworkbench.commands import sandbox_clock
+
+    sandbox_clock.register(sub, parents)
     parser.set_defaults(func=lambda args: _help(parser))
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kmsworkbench.sandbox import protocol
+from kmsworkbench.sandbox.core.clock import SandboxClock
 from kmsworkbench.sandbox.core.context import REGION_RE, partition_of
 from kmsworkbench.sandbox.engine import Engine
 from kmsworkbench.sandbox.store import Store
@@ -77,6 +78,11 @@ class Sandbox:
         self._seeded: set[str] = set()
         self._seed_lock = threading.Lock()
         self.ensure_region(region)
+
+    @property
+    def clock(self) -> SandboxClock:
+        """The sandbox clock (real time plus the folder's offset; ``sandbox clock``)."""
+        return self.engine.clock
 
     def __repr__(self) -> str:  # no secret in reprs
         return f"Sandbox({str(self.data_dir)!r}, region={self.region!r})"

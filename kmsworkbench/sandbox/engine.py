@@ -19,6 +19,7 @@ from typing import Any
 
 from kmsworkbench.sandbox import errors as E
 from kmsworkbench.sandbox.core import Request, operations, partition_of
+from kmsworkbench.sandbox.core.clock import SandboxClock
 from kmsworkbench.sandbox.core.material import make_material
 from kmsworkbench.sandbox.store import Store
 
@@ -29,9 +30,11 @@ class Engine:
     """Operation semantics over a :class:`Store`. Thread-safe (the Store serialises)."""
 
     def __init__(self, store: Store, account_id: str, clock: Callable[[], float] = time.time):
+        """``clock`` is the base time (real time; tests pass their own); the sandbox clock
+        adds the folder's stored offset to it."""
         self.store = store
         self.account_id = account_id
-        self.clock = clock
+        self.clock = SandboxClock(store, clock)
         self._ops = operations()
 
     @property
@@ -40,7 +43,7 @@ class Engine:
 
     def request(self, region: str, operation: str = "") -> Request:
         return Request(
-            operation, region, partition_of(region), self.account_id, self.clock(), self.store
+            operation, region, partition_of(region), self.account_id, self.clock.now(), self.store
         )
 
     def call(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any]:

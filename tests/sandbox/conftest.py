@@ -40,13 +40,16 @@ def http_client(endpoint_url: str, sandbox: Sandbox, region: str) -> Any:
 def _client(transport: str, data_dir: Path, region: str) -> Iterator[Any]:
     if transport == "inprocess":
         client = make_client(data_dir, region)
+        client._kmsworkbench_data_dir = data_dir
         yield client
         client._kmsworkbench_sandbox.close()
         return
     server = pytest.importorskip("kmsworkbench.sandbox.server")
     handle = server.start_background(data_dir, region=region)
     try:
-        yield http_client(handle.endpoint_url, handle.sandbox, region)
+        client = http_client(handle.endpoint_url, handle.sandbox, region)
+        client._kmsworkbench_data_dir = data_dir
+        yield client
     finally:
         handle.stop()
 
@@ -80,3 +83,12 @@ def error_of() -> Callable[..., dict[str, str]]:
 @pytest.fixture(scope="module")
 def demo_key(kms: Any) -> str:
     return kms.describe_key(KeyId="alias/workbench-demo")["KeyMetadata"]["Arn"]
+
+
+@pytest.fixture
+def advance_clock(kms: Any) -> Iterator[Callable[[float], None]]:
+    """Move the sandbox clock of ``kms``'s data folder forward by some seconds (as
+    ``kmsworkbench sandbox clock advance`` would, from another Sandbox on the folder)."""
+    sandbox = Sandbox.open(kms._kmsworkbench_data_dir)
+    yield sandbox.clock.advance
+    sandbox.close()

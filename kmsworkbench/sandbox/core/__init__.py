@@ -6,6 +6,7 @@
 - ``keys``: :func:`resolve_key`, the one way to the key an operation acts on, and
   :func:`authorize`, where access control and the audit trail hook in.
 - ``checks``: key state, key usage, grant tokens, DryRun.
+- ``clock``: :class:`SandboxClock`, real time plus the folder's stored offset.
 - ``material``, ``metadata``, ``paging``, ``specs``: key material, KeyMetadata, list markers,
   the key-spec tables.
 """
