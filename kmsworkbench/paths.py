@@ -6,13 +6,16 @@ One place decides every location:
 - then ``KMSWORKBENCH_HOME`` (everything lives below it: data and config),
 - then the platformdirs user data / config folders.
 
-Every folder we create is 0700 and every file 0600. Files are written atomically
-(temporary file in the same folder, fsync, rename), so a crash never leaves half a file.
+Every folder we create is 0700 (missing parents too, whatever the umask) and every file 0600.
+Files are written atomically (temporary file in the same folder, fsync, rename), so a crash
+never leaves half a file; the temporary files a crash leaves behind are removed the next time
+their folder is opened (:func:`remove_stale_temps`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +25,7 @@ HOME_ENV = "KMSWORKBENCH_HOME"
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+TEMP_SUFFIX = ".tmp"
 
 
 def _home_override() -> Path | None:
@@ -52,13 +56,70 @@ def config_dir() -> Path:
 
 
 def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create ``path`` (and parents) as 0700 folders; tighten it if it already exists."""
+    """Create ``path`` and every missing parent as 0700 folders, whatever the umask (mkdir's
+    mode is masked by it, and ``parents=True`` ignores the mode); tighten ``path`` itself if
+    it already exists. Parents that already exist are left as they are."""
     p = Path(path)
-    p.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    missing: list[Path] = []
+    for folder in (p, *p.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            folder.mkdir(mode=DIR_MODE)
+        with contextlib.suppress(PermissionError):
+            folder.chmod(DIR_MODE)
+    if not p.is_dir():
+        p.mkdir(mode=DIR_MODE, exist_ok=True)  # raises the clear error (a file is in the way)
     with contextlib.suppress(PermissionError):
         if (p.stat().st_mode & 0o777) != DIR_MODE:
             p.chmod(DIR_MODE)
     return p
+
+
+def private_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """A new 0600 temporary file ``.NAME.XXXX.tmp`` in ``folder``, locked (flock) for as
+    long as the returned descriptor is open, so :func:`remove_stale_temps` leaves it alone."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return fd, Path(tmp_name)
+
+
+def remove_stale_temps(folder: str | os.PathLike[str], name: str = "*") -> list[Path]:
+    """Delete the temporary files (``.NAME.XXXX.tmp``) that crashed writers left in
+    ``folder``; a temporary file a live writer holds (locked) is kept. Returns those deleted."""
+    removed: list[Path] = []
+    try:
+        candidates = sorted(Path(folder).glob(f".{name}.*{TEMP_SUFFIX}"))
+    except OSError:
+        return removed
+    for candidate in candidates:
+        try:
+            fd = os.open(candidate, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # renamed into place or removed meanwhile
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a live writer holds it
+        try:
+            if os.path.samestat(os.fstat(fd), os.lstat(candidate)):
+                os.unlink(candidate)
+                removed.append(candidate)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
@@ -74,18 +135,26 @@ def replace_file(path: str | os.PathLike[str], data: bytes | str) -> Path:
     it is (for folders the user names, such as an output folder)."""
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+    for attempt in (1, 2):
+        fd, tmp = private_temp(target.parent, target.name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+                # Renamed while still open, so the lock holds until the name is gone.
+                try:
+                    os.replace(tmp, target)
+                except FileNotFoundError:
+                    # A cleaner took the file in the instant before it was locked: once more.
+                    if attempt == 2:
+                        raise
+                    continue
+            break
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
     # fsync the folder so the rename itself survives a crash.
     with contextlib.suppress(OSError):
         dir_fd = os.open(target.parent, os.O_RDONLY)

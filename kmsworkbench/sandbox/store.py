@@ -5,86 +5,36 @@
   share one folder; every change runs inside one ``BEGIN IMMEDIATE`` transaction.
 - One connection per :class:`Store`, guarded by a lock: a Store may be shared by threads.
 
-Tables: ``meta`` (account id, default Region, credentials, seeded Regions), ``keys`` (per
-Region), ``key_material`` (the KMS keys' own secret material -- the sandbox's stand-in for an
-HSM; data key pairs are never stored), ``aliases``, ``tags`` and ``grants``.
+Tables (``migrations``: the schema as ordered steps): ``meta`` (schema version, account id,
+default Region, credentials, seeded Regions), ``keys`` (per Region), ``key_material`` (the KMS
+keys' own secret material -- the sandbox's stand-in for an HSM; data key pairs are never
+stored), ``aliases``, ``tags`` and ``grants``.
+
+Opening checks before it writes anything (``integrity``): a zero-length, foreign, damaged or
+newer store raises :class:`StoreError` and is left exactly as it was. A new store is made
+whole under a temporary name and linked into place, so no process ever sees half a store.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kmsworkbench.paths import FILE_MODE, ensure_private_dir, touch_private
+from kmsworkbench.paths import FILE_MODE, ensure_private_dir, private_temp, remove_stale_temps
+from kmsworkbench.sandbox import integrity
+from kmsworkbench.sandbox.integrity import StoreDamaged, StoreError, StoreTooNew
+from kmsworkbench.sandbox.migrations import SCHEMA_VERSION, SchemaError, SchemaTooNew, migrate
+
+__all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "StoreDamaged", "StoreError", "StoreTooNew"]
 
 DB_NAME = "sandbox.sqlite3"
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    name  TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS keys (
-    region        TEXT NOT NULL,
-    key_id        TEXT NOT NULL,
-    created       REAL NOT NULL,
-    description   TEXT NOT NULL DEFAULT '',
-    key_usage     TEXT NOT NULL,
-    key_spec      TEXT NOT NULL,
-    origin        TEXT NOT NULL,
-    key_manager   TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    deletion_date REAL,
-    multi_region  INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (region, key_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS keys_deletion ON keys (deletion_date)
-    WHERE deletion_date IS NOT NULL;
-CREATE TABLE IF NOT EXISTS key_material (
-    region      TEXT NOT NULL,
-    key_id      TEXT NOT NULL,
-    material_id TEXT NOT NULL,
-    secret      BLOB,
-    public_der  BLOB,
-    PRIMARY KEY (region, key_id, material_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS aliases (
-    region     TEXT NOT NULL,
-    name       TEXT NOT NULL,
-    key_id     TEXT,
-    created    REAL,
-    updated    REAL,
-    PRIMARY KEY (region, name)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS aliases_key ON aliases (region, key_id);
-CREATE TABLE IF NOT EXISTS tags (
-    region  TEXT NOT NULL,
-    key_id  TEXT NOT NULL,
-    tag_key TEXT NOT NULL,
-    value   TEXT NOT NULL,
-    PRIMARY KEY (region, key_id, tag_key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS grants (
-    grant_id    TEXT PRIMARY KEY,
-    region      TEXT NOT NULL,
-    key_id      TEXT NOT NULL,
-    token       TEXT NOT NULL UNIQUE,
-    name        TEXT,
-    grantee     TEXT,
-    retiring    TEXT,
-    operations  TEXT NOT NULL,
-    constraints TEXT,
-    created     REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS grants_key ON grants (region, key_id, grant_id);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,36 +129,82 @@ _GRANT_COLUMNS = (
 )
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _create(path: Path) -> None:
+    """Make a new store at ``path``: built whole under a locked temporary name, then linked
+    into place (link never replaces a file: if another process made one first, keep it)."""
+    fd, tmp = private_temp(path.parent, path.name)
+    try:
+        conn = _connect(tmp)
+        try:
+            conn.execute("PRAGMA journal_mode = MEMORY")  # a crash here leaves only the tmp
+            migrate(conn, new=True)
+        finally:
+            conn.close()
+        os.fsync(fd)
+        with contextlib.suppress(FileExistsError, FileNotFoundError):
+            os.link(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        os.close(fd)
+
+
+def _open_checked(path: Path) -> sqlite3.Connection:
+    """Check ``path`` (header, quick_check, schema), migrate it, and return its connection
+    in WAL mode. Nothing is written to a store that fails a check."""
+    integrity.check_header(path)
+    try:
+        conn = _connect(path)
+    except sqlite3.Error as exc:
+        raise StoreError(path, f"cannot be opened ({exc})") from exc
+    try:
+        problems = integrity.quick_check(conn)
+        if problems:
+            raise StoreDamaged(
+                path, f"is damaged (SQLite quick_check: {integrity.describe(problems)})"
+            )
+        migrate(conn)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except SchemaTooNew as exc:
+        conn.close()
+        raise StoreTooNew(path, f"cannot be opened: {exc}") from None
+    except SchemaError as exc:
+        conn.close()
+        raise StoreDamaged(path, f"is not usable: {exc}") from None
+    except sqlite3.Error as exc:
+        conn.close()
+        if integrity.is_damage(exc):
+            raise StoreDamaged(path, f"is damaged (SQLite: {exc})") from None
+        raise StoreError(path, f"cannot be opened ({exc})") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 class Store:
     """The SQLite store of one data folder. Use every query inside :meth:`transaction`."""
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = ensure_private_dir(Path(data_dir).expanduser())
-        self.path = touch_private(self.data_dir / DB_NAME)
+        self.path = self.data_dir / DB_NAME
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        # executescript commits implicitly, so the schema is created outside our transaction
-        # helper; CREATE ... IF NOT EXISTS makes concurrent first opens harmless.
-        conn.executescript(_SCHEMA)
-        with self.transaction(write=True):
-            version = int(self.insert_meta_if_absent("schema_version", str(SCHEMA_VERSION)))
-        if version > SCHEMA_VERSION:
-            self.close()
-            raise RuntimeError(
-                f"{self.path} was written by a newer kmsworkbench (store schema {version}); "
-                "upgrade kmsworkbench to open it"
-            )
-        for suffix in ("-wal", "-shm"):
+        self._conn: sqlite3.Connection | None = None
+        remove_stale_temps(self.data_dir, DB_NAME)
+        if not self.path.exists() and not self.path.is_symlink():
+            _create(self.path)
+        self._conn = _open_checked(self.path)
+        for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):
                 Path(str(self.path) + suffix).chmod(FILE_MODE)
 
