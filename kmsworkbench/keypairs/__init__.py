@@ -2,13 +2,23 @@
 identification, fingerprints and JWKs, and sign / verify / encrypt / decrypt / encapsulate in
 KMS's algorithms and encodings.
 
+ML-DSA signing keys (KMS keys, not data key pairs) are in ``keypairs.mldsa``; ECDH key
+agreement as DeriveSharedSecret does it is ``derive_shared_secret`` (``keypairs.ecdh``).
+
 Imports only ``cryptography``, ``kyber_py`` (ML-KEM-512) and the standard library. SM2 is
 implemented here (``keypairs.sm2``); see that module for what it does and does not promise.
 """
 
 from __future__ import annotations
 
-from .errors import DecryptionError, KeyFormatError, UnsupportedAlgorithmError
+from . import mldsa
+from .ecdh import KEY_AGREEMENT_SPECS, derive_shared_secret
+from .errors import (
+    DecryptionError,
+    KeyAgreementError,
+    KeyFormatError,
+    UnsupportedAlgorithmError,
+)
 from .generate import GeneratedKeyPair, generate
 from .keys import (
     PrivateKeyInfo,
@@ -35,12 +45,14 @@ from .specs import CHINA_REGIONS, SPEC_NAMES, SPECS, Family, KeyPairSpec, get_sp
 
 __all__ = [
     "CHINA_REGIONS",
+    "KEY_AGREEMENT_SPECS",
     "SM2_DEFAULT_ID",
     "SPECS",
     "SPEC_NAMES",
     "DecryptionError",
     "Family",
     "GeneratedKeyPair",
+    "KeyAgreementError",
     "KeyFormatError",
     "KeyPairSpec",
     "PrivateKeyInfo",
@@ -48,6 +60,7 @@ __all__ = [
     "UnsupportedAlgorithmError",
     "decapsulate",
     "decrypt",
+    "derive_shared_secret",
     "encapsulate",
     "encrypt",
     "generate",
@@ -58,6 +71,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "max_plaintext_bytes",
+    "mldsa",
     "sign",
     "spec_of_private_key",
     "spec_of_public_key",

@@ -17,3 +17,8 @@ class UnsupportedAlgorithmError(ValueError):
 class DecryptionError(ValueError):
     """A ciphertext could not be decrypted with this key and algorithm: wrong key, wrong
     algorithm, or a changed or malformed ciphertext."""
+
+
+class KeyAgreementError(ValueError):
+    """The two keys cannot agree on a secret: different curves, or a key (spec) that KMS does
+    not offer for key agreement (only the NIST curves, and SM2 in China Regions)."""

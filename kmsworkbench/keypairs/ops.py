@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 
-from . import mlkem, sm2
+from . import mldsa, mlkem, sm2
 from .errors import DecryptionError, UnsupportedAlgorithmError
 from .keys import load_private_key, load_public_key
 from .specs import SPECS, KeyPairSpec
@@ -132,8 +132,12 @@ def sign(
     sm2_id: bytes = sm2.DEFAULT_ID,
 ) -> bytes:
     """Sign ``message`` with the private key (PKCS#8 DER). ``sm2_id`` is the SM2
-    distinguishing ID for RAW SM2DSA messages (KMS always uses the default)."""
+    distinguishing ID for RAW SM2DSA messages (KMS always uses the default). ML_DSA_SHAKE_256
+    (ML-DSA KMS keys, not a data key pair spec) takes MessageType RAW or EXTERNAL_MU and is
+    handled by ``mldsa``."""
     message = _bytes(message, "message")
+    if algorithm == mldsa.SIGNING_ALGORITHM:
+        return mldsa.sign(private_der, message, message_type)
     info = load_private_key(private_der)
     spec = SPECS[info.spec]
     _check_signing(spec, algorithm)
@@ -173,6 +177,8 @@ def verify(
     DER); False for a wrong, changed or malformed signature."""
     message = _bytes(message, "message")
     signature = _bytes(signature, "signature")
+    if algorithm == mldsa.SIGNING_ALGORITHM:
+        return mldsa.verify(public_der, message, signature, message_type)
     info = load_public_key(public_der)
     spec = SPECS[info.spec]
     _check_signing(spec, algorithm)
