@@ -155,9 +155,6 @@ TABLE: dict[str, Entry] = {
     "key_usage_incompatible": Entry("ValidationException",
                                     "KeyUsage {usage} is not compatible with KeySpec {spec}",
                                     "unverified"),
-    "key_spec_unsupported": Entry("UnsupportedOperationException",
-                                  "KeySpec {spec} is not supported by the kmsworkbench sandbox",
-                                  "sandbox"),
     "custom_key_store_not_found": Entry("CustomKeyStoreNotFoundException",
                                         "Custom key store {store_id} does not exist",
                                         "unverified"),
@@ -167,6 +164,25 @@ TABLE: dict[str, Entry] = {
     "xks_key_id_misplaced": Entry("ValidationException",
                                   "XksKeyId is valid only when Origin is EXTERNAL_KEY_STORE",
                                   "unverified"),
+    "key_spec_not_in_china": Entry(
+        "UnsupportedOperationException", "KeySpec {spec} is not supported in this Region",
+        "unverified", "ML-KEM is not in China Regions (model); worded like sm2_not_in_region"),
+    # --- key agreement and key encapsulation -----------------------------------------------
+    "peer_key_malformed": Entry(
+        "ValidationException",
+        "PublicKey must be a DER-encoded SubjectPublicKeyInfo (RFC 5280) of an elliptic curve "
+        "public key: {detail}", "unverified", "the DER SPKI rule is in the model"),
+    "peer_key_wrong_curve": Entry(
+        "ValidationException",
+        "The PublicKey is {peer_spec} but the KMS key is {spec}; both key pairs must be on the "
+        "same elliptic curve.", "unverified", "the same-curve rule is in the model"),
+    "kem_ciphertext_length": Entry(
+        "InvalidCiphertextException", None, "model",
+        "Decapsulate: a SharedSecretCiphertextBlob of the wrong length for the key spec; no "
+        "message, as for the other InvalidCiphertextException answers"),
+    "operation_not_in_china": Entry(
+        "UnsupportedOperationException", "{operation} is not supported in this Region",
+        "unverified", "Encapsulate and Decapsulate are not in China Regions (model)"),
     # --- tags ------------------------------------------------------------------------------
     "tag_reserved": Entry("TagException", "Tags beginning with aws: are reserved", "aws",
                           "checked without regard to case"),
@@ -231,6 +247,12 @@ TABLE: dict[str, Entry] = {
         "ED25519_PH_SHA_512 signs a SHA-512 digest: MessageType must be DIGEST.", "unverified"),
     "digest_length": Entry("ValidationException",
                            "Digest is invalid length for algorithm {algorithm}.", "aws"),
+    "ml_dsa_digest_invalid": Entry("ValidationException",
+                                   "MessageType DIGEST is not valid for algorithm {algorithm}.",
+                                   "unverified", "KMS offers no HashML-DSA (Developer Guide)"),
+    "external_mu_length": Entry(
+        "ValidationException", "External mu is invalid length for algorithm {algorithm}.",
+        "unverified", "the 64-byte rule is in the model (Sign); worded like digest_length"),
     "invalid_signature": Entry("KMSInvalidSignatureException", None, "aws"),
     "invalid_mac": Entry("KMSInvalidMacException", None, "aws"),
     # --- grants ----------------------------------------------------------------------------

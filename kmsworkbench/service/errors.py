@@ -247,8 +247,8 @@ def explain(
     if code == "InvalidKeyUsageException":
         return (
             "This KMS key cannot wrap a data key pair: only a symmetric encryption key "
-            "(SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT) can. Asymmetric, HMAC and signing keys "
-            "cannot.",
+            "(SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT) can. Asymmetric, HMAC, signing, key agreement "
+            "and key encapsulation (ML-KEM) keys cannot.",
             "Choose a symmetric encryption key (kmsworkbench keys shows which are eligible).",
         )
     if code == "IncorrectKeyException":

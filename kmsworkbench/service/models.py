@@ -83,7 +83,15 @@ class KeyInfo:
         if usage == "GENERATE_VERIFY_MAC" or (spec or "").startswith("HMAC_"):
             return f"an HMAC key ({spec}); only symmetric encryption keys wrap pairs"
         if usage == "KEY_AGREEMENT":
-            return f"a key agreement key ({spec}); only symmetric encryption keys wrap pairs"
+            return (
+                f"a key agreement key (KEY_AGREEMENT, {spec}): it derives shared secrets; "
+                "only symmetric encryption keys wrap pairs"
+            )
+        if usage == "ENCAPSULATE_DECAPSULATE":
+            return (
+                f"a key encapsulation key (ENCAPSULATE_DECAPSULATE, {spec}); only symmetric "
+                "encryption keys wrap pairs"
+            )
         if spec and spec != "SYMMETRIC_DEFAULT":
             return f"an asymmetric key ({spec}); only symmetric encryption keys wrap pairs"
         if usage not in (None, "ENCRYPT_DECRYPT"):

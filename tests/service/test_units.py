@@ -179,6 +179,18 @@ def _info(**meta: object) -> KeyInfo:
         ({"KeySpec": "RSA_2048"}, "asymmetric"),
         ({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"}, "HMAC"),
         ({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}, "SIGN_VERIFY"),
+        (
+            {"KeySpec": "ML_DSA_65", "KeyUsage": "SIGN_VERIFY"},
+            "a signing key (SIGN_VERIFY, ML_DSA_65)",
+        ),
+        (
+            {"KeySpec": "ECC_NIST_P384", "KeyUsage": "KEY_AGREEMENT"},
+            "a key agreement key (KEY_AGREEMENT, ECC_NIST_P384)",
+        ),
+        (
+            {"KeySpec": "ML_KEM_768", "KeyUsage": "ENCAPSULATE_DECAPSULATE"},
+            "a key encapsulation key (ENCAPSULATE_DECAPSULATE, ML_KEM_768)",
+        ),
         ({"KeyState": "Disabled", "Enabled": False}, "disabled"),
         (
             {"KeyState": "PendingDeletion", "DeletionDate": datetime(2030, 1, 2, tzinfo=UTC)},

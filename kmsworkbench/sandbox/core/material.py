@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from kmsworkbench.sandbox.core.specs import HMAC_SIZES
+from kmsworkbench.sandbox.core.specs import HMAC_SIZES, ML_DSA_SPECS
 
 
 def new_material_id() -> str:
@@ -40,5 +40,8 @@ def make_material(key_spec: str) -> NewKey:
         return NewKey(key_spec, new_material_id(), os.urandom(32), None)
     if key_spec in HMAC_SIZES:
         return NewKey(key_spec, new_material_id(), os.urandom(HMAC_SIZES[key_spec]), None)
+    if key_spec in ML_DSA_SPECS:  # KMS keys only, not a data key pair spec
+        public_der, private_der = keypairs().mldsa.generate(key_spec)
+        return NewKey(key_spec, new_material_id(), private_der, public_der)
     pair = keypairs().generate(key_spec)
     return NewKey(key_spec, new_material_id(), pair.private_der, pair.public_der)

@@ -34,8 +34,10 @@ KEY_SPECS: dict[str, dict[str, list[str]]] = {
     **{f"ML_KEM_{n}": {"ENCAPSULATE_DECAPSULATE": ["ML_KEM"]} for n in (512, 768, 1024)},
     **{f"ML_DSA_{n}": {"SIGN_VERIFY": ["ML_DSA_SHAKE_256"]} for n in (44, 65, 87)},
 }
-# kmsworkbench.keypairs has no ML-DSA, so the sandbox cannot make ML-DSA KMS keys.
-UNSUPPORTED_KEY_SPECS = frozenset({"ML_DSA_44", "ML_DSA_65", "ML_DSA_87"})
+# "The ML-KEM key specs are not available in China Regions" (CreateKey, model docs).
+NOT_IN_CHINA_KEY_SPECS = frozenset({"ML_KEM_512", "ML_KEM_768", "ML_KEM_1024"})
+ML_DSA_SPECS = frozenset({"ML_DSA_44", "ML_DSA_65", "ML_DSA_87"})
+EXTERNAL_MU_BYTES = 64  # "the length of the Message value must be 64 bytes" (Sign docs)
 HMAC_SIZES = {"HMAC_224": 28, "HMAC_256": 32, "HMAC_384": 48, "HMAC_512": 64}
 USAGE_FIELDS = {
     "ENCRYPT_DECRYPT": "EncryptionAlgorithms",
@@ -94,7 +96,7 @@ GRANT_OPERATIONS_BY_USAGE = {
     "SIGN_VERIFY": {"Sign", "Verify"},
     "GENERATE_VERIFY_MAC": {"GenerateMac", "VerifyMac"},
     "KEY_AGREEMENT": {"DeriveSharedSecret"},
-    "ENCAPSULATE_DECAPSULATE": {"Decapsulate"},
+    "ENCAPSULATE_DECAPSULATE": {"Encapsulate", "Decapsulate"},  # both in GrantOperation
 }
 GRANT_OPERATIONS_ANY_KEY = {"CreateGrant", "RetireGrant", "DescribeKey", "GetPublicKey"}
 MAX_TAGS = 50  # tags per KMS key (KMS quotas)

@@ -8,17 +8,21 @@ here and import it below; nothing else changes.
 - ``tags``: TagResource, UntagResource, ListResourceTags
 - ``encrypt``: Encrypt, Decrypt, ReEncrypt
 - ``datakeys``: GenerateDataKey*, GenerateDataKeyPair*, GenerateRandom
-- ``asymmetric``: GetPublicKey, Sign, Verify
+- ``asymmetric``: GetPublicKey, Sign, Verify (RSA, ECC, SM2, Ed25519, ML-DSA)
+- ``agreement``: DeriveSharedSecret (KEY_AGREEMENT keys)
+- ``kem``: Encapsulate, Decapsulate (ML-KEM keys)
 - ``mac``: GenerateMac, VerifyMac
 - ``grants``: CreateGrant, ListGrants, RetireGrant, RevokeGrant
 """
 
 from kmsworkbench.sandbox.operations import (  # noqa: F401  (each registers its operations)
+    agreement,
     aliases,
     asymmetric,
     datakeys,
     encrypt,
     grants,
+    kem,
     keys,
     mac,
     tags,

@@ -1,4 +1,5 @@
-"""GetPublicKey, Sign, Verify: asymmetric KMS keys. (Asymmetric encryption is in encrypt.py.)"""
+"""GetPublicKey, Sign, Verify: asymmetric KMS keys (RSA, ECC, SM2, Ed25519, ML-DSA).
+(Asymmetric encryption is in encrypt.py, key agreement in agreement.py, ML-KEM in kem.py.)"""
 
 from __future__ import annotations
 
@@ -17,8 +18,15 @@ from kmsworkbench.sandbox.core import (
     resolve_key,
     tx,
 )
-from kmsworkbench.sandbox.core.specs import DIGEST_SIZES, LEGACY_SPECS, USAGE_FIELDS
+from kmsworkbench.sandbox.core.specs import (
+    DIGEST_SIZES,
+    EXTERNAL_MU_BYTES,
+    LEGACY_SPECS,
+    USAGE_FIELDS,
+)
 from kmsworkbench.sandbox.store import KeyRecord
+
+ML_DSA_ALGORITHM = "ML_DSA_SHAKE_256"
 
 
 @operation("GetPublicKey")
@@ -45,6 +53,14 @@ def get_public_key(r: Request, p: Params) -> Response:
 
 
 def _check_message_type(algorithm: str, message_type: str, message: bytes) -> None:
+    if algorithm == ML_DSA_ALGORITHM:
+        # ML-DSA signs a RAW message (up to 4096 bytes, the model's limit) or its 64-byte
+        # mu (EXTERNAL_MU, FIPS 204 6.2); KMS has no HashML-DSA, so no DIGEST.
+        if message_type == "DIGEST":
+            raise E.err("ml_dsa_digest_invalid", algorithm=algorithm)
+        if message_type == "EXTERNAL_MU" and len(message) != EXTERNAL_MU_BYTES:
+            raise E.err("external_mu_length", algorithm=algorithm)
+        return
     if message_type == "EXTERNAL_MU":
         # External mu is an ML-DSA notion; no other algorithm accepts it.
         raise E.err("external_mu_invalid", algorithm=algorithm)

@@ -21,7 +21,7 @@ from kmsworkbench.sandbox.core import (
     resolve_key,
     tx,
 )
-from kmsworkbench.sandbox.core.specs import KEY_SPECS, UNSUPPORTED_KEY_SPECS
+from kmsworkbench.sandbox.core.specs import KEY_SPECS, NOT_IN_CHINA_KEY_SPECS
 from kmsworkbench.sandbox.operations.tags import tag_pairs
 
 
@@ -43,6 +43,8 @@ def create_key(r: Request, p: Params) -> Response:
     spec = p.get("KeySpec") or p.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
     if spec == "SM2" and not r.in_china:
         raise E.err("sm2_not_in_region", parameter="KeySpec")
+    if spec in NOT_IN_CHINA_KEY_SPECS and r.in_china:
+        raise E.err("key_spec_not_in_china", spec=spec)
     usage = p.get("KeyUsage")
     if usage is None:
         if spec != "SYMMETRIC_DEFAULT":
@@ -50,8 +52,6 @@ def create_key(r: Request, p: Params) -> Response:
         usage = "ENCRYPT_DECRYPT"
     if usage not in KEY_SPECS[spec]:
         raise E.err("key_usage_incompatible", usage=usage, spec=spec)
-    if spec in UNSUPPORTED_KEY_SPECS:
-        raise E.err("key_spec_unsupported", spec=spec)
     origin = p.get("Origin") or "AWS_KMS"
     _custom_key_store_refusal(p, origin)
     tags = tag_pairs(p.get("Tags") or [])
