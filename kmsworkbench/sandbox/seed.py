@@ -1,7 +1,7 @@
 """What a fresh data folder holds, per Region, the first time that Region is used.
 
 The keys are chosen so the key chooser teaches something: one key that can wrap data key
-pairs and four that cannot, each saying why in its description. The predefined ``alias/aws/*``
+pairs and five that cannot, each saying why in its description. The predefined ``alias/aws/*``
 aliases look as they do in a real account: a few point at AWS managed keys (KeyManager AWS),
 the rest have no TargetKeyId yet (``core.specs.AWS_MANAGED_ALIASES`` / ``AWS_MANAGED_SEEDED``).
 """
@@ -56,6 +56,12 @@ SEED_KEYS: tuple[SeedKey, ...] = (
         "HMAC_256",
         "GENERATE_VERIFY_MAC",
         "HMAC-SHA-256 key (GENERATE_VERIFY_MAC): makes and checks MACs, cannot wrap data key pairs",
+    ),
+    SeedKey(
+        "ECC_NIST_P256",
+        "KEY_AGREEMENT",
+        "ECC P-256 key agreement key (KEY_AGREEMENT): derives shared secrets "
+        "(DeriveSharedSecret), cannot wrap data key pairs",
     ),
 )
 

@@ -159,3 +159,28 @@ def test_sm2_key_agreement_in_china(kms_cn: Any) -> None:
     secret = derive(kms_cn, md["KeyId"], peer.public_der)["SharedSecret"]
     kms_public = kms_cn.get_public_key(KeyId=md["KeyId"])["PublicKey"]
     assert secret == kp.derive_shared_secret(peer.private_der, kms_public)
+
+
+def test_seeded_key_agreement_key(kms: Any, error_of: Any) -> None:
+    """The seed has a key agreement key, so the key chooser shows why one cannot wrap."""
+    found = [
+        md
+        for page in kms.get_paginator("list_keys").paginate()
+        for entry in page["Keys"]
+        if (md := kms.describe_key(KeyId=entry["KeyId"])["KeyMetadata"])["KeyUsage"]
+        == "KEY_AGREEMENT"
+        and md["Description"].startswith("ECC P-256 key agreement key")
+    ]
+    assert len(found) == 1
+    peer = kp.generate("ECC_NIST_P256")
+    secret = derive(kms, found[0]["KeyId"], peer.public_der)["SharedSecret"]
+    public = kms.get_public_key(KeyId=found[0]["KeyId"])["PublicKey"]
+    assert secret == kp.derive_shared_secret(peer.private_der, public)
+    err = error_of(
+        kms.generate_data_key_pair_without_plaintext,
+        KeyId=found[0]["KeyId"],
+        KeyPairSpec="ECC_NIST_P256",
+    )
+    assert err["Message"].endswith(
+        "key usage is KEY_AGREEMENT which is not valid for GenerateDataKeyPairWithoutPlaintext."
+    )
