@@ -221,3 +221,28 @@ def test_ml_kem_is_not_in_china(kms_cn: Any, error_of: Any) -> None:
     }
     md = kms_cn.create_key(KeySpec="ML_DSA_44", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
     assert md["Arn"].startswith("arn:aws-cn:")  # ML-DSA is offered in China Regions
+
+
+def test_grants_for_kem_and_agreement_keys(
+    kms: Any, kem_keys: dict[str, Any], error_of: Any
+) -> None:
+    grantee = "arn:aws:iam::111122223333:root"
+    kem = kem_keys["ML_KEM_512"]["KeyId"]
+    grant = kms.create_grant(
+        KeyId=kem, GranteePrincipal=grantee, Operations=["Encapsulate", "Decapsulate"]
+    )
+    listed = kms.list_grants(KeyId=kem)["Grants"]
+    assert [g["Operations"] for g in listed if g["GrantId"] == grant["GrantId"]] == [
+        ["Encapsulate", "Decapsulate"]
+    ]
+    err = error_of(kms.create_grant, KeyId=kem, GranteePrincipal=grantee, Operations=["Sign"])
+    assert err["Code"] == "ValidationException"
+    agreement = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
+    kms.create_grant(
+        KeyId=agreement["KeyId"], GranteePrincipal=grantee, Operations=["DeriveSharedSecret"]
+    )
+    err = error_of(
+        kms.create_grant, KeyId=agreement["KeyId"], GranteePrincipal=grantee,
+        Operations=["Encapsulate"],
+    )  # fmt: skip
+    assert err["Code"] == "ValidationException"
