@@ -1,0 +1,8 @@
+"""The actions a lesson step can run, by name. Importing this package registers them all."""
+
+from __future__ import annotations
+
+from . import formats, kms, local  # noqa: F401  (registration)
+from .base import ACTIONS, ActionSpec, Params
+
+__all__ = ["ACTIONS", "ActionSpec", "Params"]
