@@ -81,6 +81,7 @@ class WorkbenchApp(App[int]):
         "styles/generate.tcss",
         "styles/modals.tcss",
         "styles/library.tcss",
+        "styles/workbench.tcss",
     ]
     COMMANDS: ClassVar = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True

@@ -32,6 +32,10 @@ from kmsworkbench.tui.screens.library import (
 )
 from kmsworkbench.tui.screens.modals import ConfirmModal, ErrorModal
 from kmsworkbench.tui.screens.workbench import PairWorkbenchScreen
+from kmsworkbench.tui.widgets.workbench.common import secret_fingerprint
+from kmsworkbench.tui.widgets.workbench.encrypt import EncryptForm
+from kmsworkbench.tui.widgets.workbench.kem import DecapsulateForm
+from kmsworkbench.tui.widgets.workbench.sign import SignForm
 
 from .conftest import settle
 
@@ -341,15 +345,15 @@ async def test_rsa_encrypt_and_every_algorithm_verify(
         screen.query_one("#wb-encrypt-message", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert screen.ciphertext is not None
-        value, algorithm = screen.ciphertext
+        assert screen.query_one(EncryptForm).ciphertext is not None
+        value, algorithm = screen.query_one(EncryptForm).ciphertext
         assert value in text_of(app, "#wb-encrypt-result")
         assert keypairs.decrypt(der, algorithm, base64.b64decode(value)) == b"secret note"
         # SHA-1 too.
         screen.query_one("#wb-encrypt-alg", Select).value = "RSAES_OAEP_SHA_1"
         await pilot.press("enter")
         await pilot.pause()
-        value, algorithm = screen.ciphertext
+        value, algorithm = screen.query_one(EncryptForm).ciphertext
         assert algorithm == "RSAES_OAEP_SHA_1"
         assert keypairs.decrypt(der, algorithm, base64.b64decode(value)) == b"secret note"
         # Verify against every RSA algorithm: only the one used matches.
@@ -393,7 +397,7 @@ async def test_decrypt_private_key_sign_verify_forget(
         screen = await open_workbench(app, pilot, "signer")
         # Signing without the key is refused (the button is disabled; the action says why).
         screen.action_sign()
-        assert screen.signature is None
+        assert screen.query_one(SignForm).signature is None
         # The confirmation names the key, the context and what happens to the plaintext.
         modal = await decrypt_key(app, pilot, screen)
         body = str(modal.body)
@@ -416,16 +420,16 @@ async def test_decrypt_private_key_sign_verify_forget(
         message.focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert screen.signature is not None
-        assert screen.signature in text_of(app, "#wb-sign-result")
-        signature = base64.b64decode(screen.signature)
+        assert screen.query_one(SignForm).signature is not None
+        assert screen.query_one(SignForm).signature in text_of(app, "#wb-sign-result")
+        signature = base64.b64decode(screen.query_one(SignForm).signature)
         assert keypairs.verify(record.public_key, "ECDSA_SHA_256", b"sign me", signature)
         # One click verifies it with the public key.
         await click(app, pilot, "#wb-sign-verify")
         assert "✓ VALID (ECDSA_SHA_256)" in text_of(app, "#wb-verify-result")
         # Ctrl+Y copies the signature.
         await pilot.press("ctrl+y")
-        assert app.clipboard == screen.signature
+        assert app.clipboard == screen.query_one(SignForm).signature
         # The key is nowhere to be seen.
         assert "hidden" in repr(screen.holder) and "hidden" in str(screen.holder)
         assert base64.b64encode(der).decode() not in repr(screen.holder)
@@ -530,8 +534,6 @@ async def test_mlkem_encapsulate_decapsulate_seal_open(
         ciphertext = screen.query_one("#wb-decap-ciphertext", Input).value
         assert len(base64.b64decode(ciphertext)) == 1088  # ML-KEM-768 ciphertext
         # The test's own key recovers a secret whose fingerprint the screen shows.
-        from kmsworkbench.tui.screens.workbench import secret_fingerprint
-
         secret = keypairs.decapsulate(der, base64.b64decode(ciphertext))
         assert secret_fingerprint(secret) in shown
         assert base64.b64encode(secret).decode() not in app.export_screenshot()
@@ -539,7 +541,7 @@ async def test_mlkem_encapsulate_decapsulate_seal_open(
         assert screen.holder.held and screen.holder.matches is True
         await click(app, pilot, "#wb-decap-button")
         assert "✓ The same shared secret" in text_of(app, "#wb-decap-result")
-        assert screen.decapsulated_matches is True
+        assert screen.query_one(DecapsulateForm).matches is True
         # A changed ciphertext decapsulates to another secret (implicit rejection).
         changed = bytearray(base64.b64decode(ciphertext))
         changed[0] ^= 1
@@ -548,7 +550,7 @@ async def test_mlkem_encapsulate_decapsulate_seal_open(
         ).decode()
         screen.action_decapsulate()
         await pilot.pause()
-        assert screen.decapsulated_matches is False
+        assert screen.query_one(DecapsulateForm).matches is False
         # Seal with the public key, open with the private key.
         screen.query_one("#wb-seal-message", Input).value = "kem note"
         await click(app, pilot, "#wb-seal-button")

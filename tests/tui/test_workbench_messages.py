@@ -16,15 +16,16 @@ from kmsworkbench.keypairs import sm2
 from kmsworkbench.pairs import PairLibrary, PairRecord
 from kmsworkbench.service import Backend, KmsSession
 from kmsworkbench.tui.app import WorkbenchApp
-from kmsworkbench.tui.screens.workbench import (
-    PairWorkbenchScreen,
+from kmsworkbench.tui.screens.workbench import PairWorkbenchScreen
+from kmsworkbench.tui.widgets.workbench.message_options import (
     digest_size,
     parse_digest,
     parse_sm2_id,
 )
+from kmsworkbench.tui.widgets.workbench.sign import SignForm
 
 from .conftest import settle
-from .test_library import decrypt_key, open_workbench, text_of
+from .test_library import click, decrypt_key, open_workbench, text_of
 
 MESSAGE = "Hello from kmsworkbench"
 
@@ -56,8 +57,8 @@ def set_type(screen: PairWorkbenchScreen, section: str, value: str) -> None:
 
 
 def signature_of(screen: PairWorkbenchScreen) -> bytes:
-    assert screen.signature is not None
-    return base64.b64decode(screen.signature)
+    assert screen.query_one(SignForm).signature is not None
+    return base64.b64decode(screen.query_one(SignForm).signature)
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ async def test_sign_a_digest_verify_the_raw_message(sandbox_dir: Path) -> None:
         screen.action_sign()
         result = text_of(app, "#wb-sign-result")
         assert "needs a 48-byte digest" in result and "this is 32 bytes" in result
-        assert screen.signature is None
+        assert screen.query_one(SignForm).signature is None
         message.value = hashlib.sha384(MESSAGE.encode()).hexdigest()
         screen.action_sign()
         assert "ECDSA_SHA_384, DIGEST" in text_of(app, "#wb-sign-result")
@@ -140,12 +141,12 @@ async def test_sign_a_digest_verify_the_raw_message(sandbox_dir: Path) -> None:
         # The signature of the digest is the signature of the RAW message.
         assert keypairs.verify(record.public_key, "ECDSA_SHA_384", MESSAGE.encode(), signature)
         screen.query_one("#wb-verify-message", Input).value = MESSAGE
-        screen.query_one("#wb-verify-signature", Input).value = screen.signature
+        screen.query_one("#wb-verify-signature", Input).value = screen.query_one(SignForm).signature
         screen.query_one("#wb-verify-alg", Select).value = "ECDSA_SHA_384"
         screen.action_verify()
         assert "✓ VALID (ECDSA_SHA_384)" in text_of(app, "#wb-verify-result")
         # "Verify this signature" carries the message type over: DIGEST again, valid.
-        screen.verify_signed()
+        await click(app, pilot, "#wb-sign-verify")
         assert screen.query_one("#wb-verify-type", Select).value == "DIGEST"
         assert "✓ VALID (ECDSA_SHA_384)" in text_of(app, "#wb-verify-result")
 
@@ -164,8 +165,8 @@ async def test_every_algorithm_with_a_digest_skips_other_lengths(sandbox_dir: Pa
             hashlib.sha256(MESSAGE.encode()).digest()
         ).decode()
         screen.action_sign()
-        assert screen.signature is not None
-        screen.verify_signed()
+        assert screen.query_one(SignForm).signature is not None
+        await click(app, pilot, "#wb-sign-verify")
         screen.query_one("#wb-verify-alg", Select).value = "*"
         screen.action_verify()
         verdict = text_of(app, "#wb-verify-result")
@@ -194,7 +195,7 @@ async def test_sm2_distinguishing_id(sandbox_dir: Path) -> None:
         )
         assert not keypairs.verify(record.public_key, "SM2DSA", message, signature)
         # Verified with the default ID: invalid; with the signer's ID: valid.
-        screen.query_one("#wb-verify-signature", Input).value = screen.signature
+        screen.query_one("#wb-verify-signature", Input).value = screen.query_one(SignForm).signature
         screen.action_verify()
         assert "✗ INVALID (SM2DSA)" in text_of(app, "#wb-verify-result")
         screen.query_one("#wb-verify-sm2-id", Input).value = "alice@example.com"
