@@ -25,21 +25,36 @@ from .keys import load_private_key, load_public_key
 
 KEY_AGREEMENT_SPECS = ("ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "SM2")
 KEY_AGREEMENT_ALGORITHM = "ECDH"
-SECRET_BYTES = {"ECC_NIST_P256": 32, "ECC_NIST_P384": 48, "ECC_NIST_P521": 66, "SM2": 32}
+SECRET_BYTES = {
+    "ECC_NIST_P256": 32,
+    "ECC_NIST_P384": 48,
+    "ECC_NIST_P521": 66,
+    "ECC_SECG_P256K1": 32,
+    "SM2": 32,
+}
+# Data key pairs are used outside KMS, so ECDH also works on secp256k1 (cofactor 1 too),
+# which KMS KEY_AGREEMENT keys do not offer: callers opt in with ``specs=``.
+DATA_KEY_PAIR_SPECS = (*KEY_AGREEMENT_SPECS, "ECC_SECG_P256K1")
 
 
-def derive_shared_secret(private_der: bytes | str, peer_public_der: bytes | str) -> bytes:
+def derive_shared_secret(
+    private_der: bytes | str,
+    peer_public_der: bytes | str,
+    *,
+    specs: tuple[str, ...] = KEY_AGREEMENT_SPECS,
+) -> bytes:
     """The raw ECDH shared secret of our private key (PKCS#8) and the peer's public key
-    (SubjectPublicKeyInfo; DER, PEM or base64).
+    (SubjectPublicKeyInfo; DER, PEM or base64). ``specs`` are the curves allowed (KMS's by
+    default; ``DATA_KEY_PAIR_SPECS`` adds secp256k1 for data key pairs).
 
     Raises ``KeyFormatError`` when the peer key is not a readable public key, and
     ``KeyAgreementError`` when the keys are on different curves or not on a key agreement
     curve."""
     private = load_private_key(private_der)
-    if private.spec not in KEY_AGREEMENT_SPECS:
+    if private.spec not in specs:
         raise KeyAgreementError(
-            f"{private.spec} keys cannot be used for key agreement; KMS offers ECDH on "
-            "ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521 and SM2"
+            f"{private.spec} keys cannot be used for key agreement; ECDH works on "
+            f"{', '.join(specs[:-1])} and {specs[-1]}"
         )
     peer = load_public_key(peer_public_der)
     if peer.spec != private.spec:

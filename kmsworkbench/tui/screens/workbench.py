@@ -35,7 +35,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from kmsworkbench.keypairs import SPECS, KeyPairSpec, agrees
+from kmsworkbench.keypairs import SPECS, KeyPairSpec
+from kmsworkbench.keypairs.ecdh import DATA_KEY_PAIR_SPECS
 from kmsworkbench.pairs import PairRecord
 from kmsworkbench.service import KmsError, aws_cli_command, format_context_for_cli
 from kmsworkbench.tui.app import BackendChanged
@@ -142,7 +143,7 @@ class PairWorkbenchScreen(WorkbenchScreen):
 
     @property
     def can_agree(self) -> bool:
-        return agrees(self.record.key_pair_spec)
+        return self.record.key_pair_spec in DATA_KEY_PAIR_SPECS
 
     # -- composition ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Label, Select, Static, TextArea
 
+from kmsworkbench.keypairs.ecdh import DATA_KEY_PAIR_SPECS
 from kmsworkbench.pairs import PairRecord
 from kmsworkbench.tui.keyholder import PrivateKeyHolder
 from kmsworkbench.tui.widgets.workbench.common import (
@@ -135,7 +136,9 @@ class AgreementForm(OperationForm):
             return
         try:
             peer_info = keypairs.load_public_key(public)
-            secret = keypairs.derive_shared_secret(self.holder.der(), public)
+            secret = keypairs.derive_shared_secret(
+                self.holder.der(), public, specs=DATA_KEY_PAIR_SPECS
+            )
         except ValueError as exc:
             self.set_output("#wb-ecdh-result", f"✗ No shared secret: {exc}", ok=False)
             return
@@ -146,7 +149,9 @@ class AgreementForm(OperationForm):
         text.append(f"\nPeer public key: {peer_info.fingerprint_hex[:47]}…\n")
         ok: bool | None = None
         if peer is not None and self._peer_key_held(peer):
-            theirs = keypairs.derive_shared_secret(self.peer_holder.der(), self.record.public_key)
+            theirs = keypairs.derive_shared_secret(
+                self.peer_holder.der(), self.record.public_key, specs=DATA_KEY_PAIR_SPECS
+            )
             ok = hmac.compare_digest(secret, theirs)
             del theirs
             text.append(
