@@ -64,6 +64,7 @@ KMSInvalidSignatureException = _error("KMSInvalidSignatureException")
 KMSInvalidMacException = _error("KMSInvalidMacException")
 CustomKeyStoreNotFoundException = _error("CustomKeyStoreNotFoundException")
 MalformedPolicyDocumentException = _error("MalformedPolicyDocumentException")
+ConflictException = _error("ConflictException")
 SerializationException = _error("SerializationException")
 UnknownOperationException = _error("UnknownOperationException")
 KMSInternalException = _error("KMSInternalException", 500)
@@ -143,6 +144,24 @@ TABLE: dict[str, Entry] = {
     "unsupported_operation": Entry("UnsupportedOperationException",
                                    "The kmsworkbench sandbox does not implement {operation}.",
                                    "sandbox"),
+    # --- rotation ------------------------------------------------------------------------
+    "rotation_key_spec": Entry(
+        "UnsupportedOperationException",
+        "{arn} key spec is {spec} which is not valid for {operation}.", "unverified",
+        "the model: only symmetric encryption keys rotate; the text mirrors the key-usage one"),
+    "rotation_origin": Entry(
+        "UnsupportedOperationException",
+        "{arn} origin is {origin} which is not valid for {operation}.", "unverified",
+        "the model: no rotation of imported material (automatic) or custom key stores"),
+    "on_demand_limit": Entry(
+        "LimitExceededException",
+        "The on-demand rotations limit has been reached for the given keyId. No more "
+        "on-demand rotations can be performed for this key: {arn}", "unverified",
+        "the limit of 25 is the model's; the text is LocalStack's"),
+    "rotation_conflict": Entry(
+        "ConflictException",
+        "An automatic rotation of {arn} is in progress or scheduled to begin within the next "
+        "20 minutes.", "unverified", "the rule is the model's (ConflictException)"),
     # --- CreateKey -------------------------------------------------------------------------
     "key_spec_twice": Entry(
         "ValidationException",

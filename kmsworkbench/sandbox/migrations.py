@@ -25,6 +25,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kmsworkbench.sandbox import schema_v2
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:
@@ -118,6 +120,7 @@ CREATE INDEX grants_key ON grants (region, key_id, grant_id);
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "meta, keys, key_material, aliases, tags, grants", sql=_V1),
+    Migration(schema_v2.VERSION, schema_v2.SUMMARY, sql=schema_v2.SQL, apply=schema_v2.fill),
     # Append new steps here: Migration(2, "...", sql="..."), ...
 )
 

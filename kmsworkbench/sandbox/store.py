@@ -59,6 +59,17 @@ class KeyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class MaterialRecord:
+    """One of a key's materials, as ListKeyRotations shows it (never the secret)."""
+
+    material_id: str
+    created: float | None
+    rotation_type: str | None  # AUTOMATIC / ON_DEMAND; None for the first material
+    rotated: float | None
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AliasRecord:
     name: str
     key_id: str | None
@@ -274,8 +285,8 @@ class Store:
     ) -> None:
         self.conn.execute(
             "INSERT INTO keys (region, key_id, created, description, key_usage, key_spec, "
-            "origin, key_manager, state, deletion_date, multi_region) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "origin, key_manager, state, deletion_date, multi_region, current_material) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.region,
                 record.key_id,
@@ -288,18 +299,20 @@ class Store:
                 record.state,
                 record.deletion_date,
                 int(record.multi_region),
+                record.material_id,
             ),
         )
         if record.material_id is not None:
             self.conn.execute(
-                "INSERT INTO key_material (region, key_id, material_id, secret, public_der) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO key_material (region, key_id, material_id, secret, public_der, "
+                "created) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     record.region,
                     record.key_id,
                     record.material_id,
                     record.secret,
                     record.public_der,
+                    record.created,
                 ),
             )
 
@@ -307,6 +320,7 @@ class Store:
         row = self.conn.execute(
             f"SELECT {_KEY_COLUMNS} FROM keys k LEFT JOIN key_material m "
             "ON m.region = k.region AND m.key_id = k.key_id "
+            "AND m.material_id = k.current_material "
             "WHERE k.region = ? AND k.key_id = ?",
             (region, key_id),
         ).fetchone()
@@ -350,7 +364,15 @@ class Store:
 
     def delete_key(self, region: str, key_id: str) -> None:
         """Delete a key and everything that hangs off it (material, aliases, tags, grants)."""
-        for table in ("keys", "key_material", "tags", "grants"):
+        for table in (
+            "keys",
+            "key_material",
+            "tags",
+            "grants",
+            "key_rotation",
+            "key_policies",
+            "key_last_usage",
+        ):
             self.conn.execute(
                 f"DELETE FROM {table} WHERE region = ? AND key_id = ?", (region, key_id)
             )
@@ -479,3 +501,151 @@ class Store:
 
     def delete_grant(self, grant_id: str) -> None:
         self.conn.execute("DELETE FROM grants WHERE grant_id = ?", (grant_id,))
+
+    # --- key material history and rotation ------------------------------------------------
+
+    def add_material(
+        self,
+        region: str,
+        key_id: str,
+        material_id: str,
+        secret: bytes | None,
+        public_der: bytes | None,
+        *,
+        created: float,
+        rotation_type: str | None,
+    ) -> None:
+        """Add key material to a key and make it the current material."""
+        self.conn.execute(
+            "INSERT INTO key_material (region, key_id, material_id, secret, public_der, "
+            "created, rotation_type, rotated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                region,
+                key_id,
+                material_id,
+                secret,
+                public_der,
+                created,
+                rotation_type,
+                None if rotation_type is None else created,
+            ),
+        )
+        self.conn.execute(
+            "UPDATE keys SET current_material = ? WHERE region = ? AND key_id = ?",
+            (material_id, region, key_id),
+        )
+
+    def materials(self, region: str, key_id: str) -> list[MaterialRecord]:
+        """A key's materials, oldest first (no secrets)."""
+        rows = self.conn.execute(
+            "SELECT m.material_id, m.created, m.rotation_type, m.rotated, "
+            "m.material_id = k.current_material FROM key_material m JOIN keys k "
+            "ON k.region = m.region AND k.key_id = m.key_id "
+            "WHERE m.region = ? AND m.key_id = ? "
+            "ORDER BY m.rotated IS NOT NULL, m.rotated, m.created, m.material_id",
+            (region, key_id),
+        ).fetchall()
+        return [
+            MaterialRecord(
+                material_id=str(r[0]),
+                created=None if r[1] is None else float(r[1]),
+                rotation_type=None if r[2] is None else str(r[2]),
+                rotated=None if r[3] is None else float(r[3]),
+                current=bool(r[4]),
+            )
+            for r in rows
+        ]
+
+    def get_rotation(self, region: str, key_id: str) -> tuple[int, float] | None:
+        """(period in days, next rotation date) while automatic rotation is enabled."""
+        row = self.conn.execute(
+            "SELECT period_days, next_rotation FROM key_rotation WHERE region = ? AND key_id = ?",
+            (region, key_id),
+        ).fetchone()
+        return None if row is None else (int(row[0]), float(row[1]))
+
+    def set_rotation(
+        self, region: str, key_id: str, period_days: int, next_rotation: float
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO key_rotation (region, key_id, period_days, next_rotation) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (region, key_id) DO UPDATE SET "
+            "period_days = excluded.period_days, next_rotation = excluded.next_rotation",
+            (region, key_id, period_days, next_rotation),
+        )
+
+    def clear_rotation(self, region: str, key_id: str) -> None:
+        self.conn.execute(
+            "DELETE FROM key_rotation WHERE region = ? AND key_id = ?", (region, key_id)
+        )
+
+    def due_rotations(self, now: float) -> list[tuple[str, str, int, float]]:
+        """(region, key id, period, next date) of Enabled keys whose rotation is due."""
+        rows = self.conn.execute(
+            "SELECT r.region, r.key_id, r.period_days, r.next_rotation FROM key_rotation r "
+            "JOIN keys k ON k.region = r.region AND k.key_id = r.key_id "
+            "WHERE r.next_rotation <= ? AND k.state = 'Enabled'",
+            (now,),
+        ).fetchall()
+        return [(str(r[0]), str(r[1]), int(r[2]), float(r[3])) for r in rows]
+
+    # --- key policies -------------------------------------------------------------------
+
+    def get_policy(self, region: str, key_id: str, name: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT policy FROM key_policies WHERE region = ? AND key_id = ? AND name = ?",
+            (region, key_id, name),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_policy(self, region: str, key_id: str, name: str, policy: str) -> None:
+        self.conn.execute(
+            "INSERT INTO key_policies (region, key_id, name, policy) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (region, key_id, name) DO UPDATE SET policy = excluded.policy",
+            (region, key_id, name, policy),
+        )
+
+    # --- last usage ---------------------------------------------------------------------
+
+    def set_last_usage(
+        self,
+        region: str,
+        key_id: str,
+        operation: str,
+        used: float,
+        request_id: str | None,
+        event_id: str | None,
+    ) -> None:
+        """Record a successful cryptographic operation (ignored if the key is gone)."""
+        self.conn.execute(
+            "INSERT INTO key_last_usage (region, key_id, operation, used, request_id, event_id) "
+            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM keys WHERE region = ? AND key_id = ?) "
+            "ON CONFLICT (region, key_id) DO UPDATE SET operation = excluded.operation, "
+            "used = excluded.used, request_id = excluded.request_id, "
+            "event_id = excluded.event_id",
+            (region, key_id, operation, used, request_id, event_id, region, key_id),
+        )
+
+    def get_last_usage(
+        self, region: str, key_id: str
+    ) -> tuple[str, float, str | None, str | None] | None:
+        """(operation, time, request id, trail event id) of the key's last use."""
+        row = self.conn.execute(
+            "SELECT operation, used, request_id, event_id FROM key_last_usage "
+            "WHERE region = ? AND key_id = ?",
+            (region, key_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return (str(row[0]), float(row[1]), row[2], row[3])
+
+    def list_retirable_grants(
+        self, region: str, retiring: str, after: str | None, limit: int
+    ) -> list[GrantRecord]:
+        rows = self.conn.execute(
+            f"SELECT {_GRANT_COLUMNS} FROM grants WHERE region = ? AND retiring = ? "
+            "AND grant_id > ? ORDER BY grant_id LIMIT ?",
+            (region, retiring, after or "", limit),
+        ).fetchall()
+        return [_grant(r) for r in rows]

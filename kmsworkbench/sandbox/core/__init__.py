@@ -6,11 +6,13 @@
 - ``keys``: :func:`resolve_key`, the one way to the key an operation acts on, and
   :func:`authorize`, where access control and the audit trail hook in.
 - ``checks``: key state, key usage, grant tokens, DryRun.
+- ``rotation``: new key material, and the automatic rotations the clock makes due.
 - ``clock``: :class:`SandboxClock`, real time plus the folder's stored offset.
 - ``material``, ``metadata``, ``paging``, ``specs``: key material, KeyMetadata, list markers,
   the key-spec tables.
 """
 
+from kmsworkbench.sandbox.core import rotation  # noqa: F401  (registers due rotations)
 from kmsworkbench.sandbox.core.checks import (
     algorithms,
     check_grant_tokens,

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable
 
 from kmsworkbench.sandbox import errors as E
-from kmsworkbench.sandbox.core.context import Request
+from kmsworkbench.sandbox.core.context import DAY, Request
 from kmsworkbench.sandbox.core.material import NewKey, make_material
 from kmsworkbench.sandbox.core.specs import AWS_MANAGED_ALIASES, RESERVED_ALIAS_PREFIX
 from kmsworkbench.sandbox.core.tx import NeedsWrite
@@ -190,4 +190,7 @@ def insert_key(
         public_der=material.public_der,
     )
     r.store.insert_key(record)
+    if key_manager == "AWS":
+        # "KMS always rotates the key material of AWS managed keys every year" (model).
+        r.store.set_rotation(r.region, key_id, 365, r.now + 365 * DAY)
     return record

@@ -13,6 +13,8 @@ here and import it below; nothing else changes.
 - ``kem``: Encapsulate, Decapsulate (ML-KEM keys)
 - ``mac``: GenerateMac, VerifyMac
 - ``grants``: CreateGrant, ListGrants, RetireGrant, RevokeGrant
+- ``rotation``: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+  RotateKeyOnDemand, ListKeyRotations
 """
 
 from kmsworkbench.sandbox.operations import (  # noqa: F401  (each registers its operations)
@@ -25,5 +27,6 @@ from kmsworkbench.sandbox.operations import (  # noqa: F401  (each registers its
     kem,
     keys,
     mac,
+    rotation,
     tags,
 )

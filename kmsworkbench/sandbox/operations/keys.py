@@ -21,6 +21,7 @@ from kmsworkbench.sandbox.core import (
     resolve_key,
     tx,
 )
+from kmsworkbench.sandbox.core.rotation import resume_after_enable
 from kmsworkbench.sandbox.core.specs import KEY_SPECS, NOT_IN_CHINA_KEY_SPECS
 from kmsworkbench.sandbox.operations.tags import tag_pairs
 
@@ -119,6 +120,8 @@ def _set_state(r: Request, p: Params, state: str) -> Response:
             raise E.err("pending_import", arn=r.key_arn(key.key_id))
         if key.state != state:
             r.store.update_key(r.region, key.key_id, state=state)
+            if state == "Enabled":
+                resume_after_enable(r, r.region, key.key_id)
 
     tx(r, work, write=True)
     return {}
