@@ -11,7 +11,12 @@ from botocore.exceptions import ClientError
 
 from kmsworkbench.sandbox import Sandbox
 from kmsworkbench.sandbox.core import insert_key, make_material
+from kmsworkbench.sandbox.core.specs import AWS_MANAGED_SEEDED
 from kmsworkbench.sandbox.inprocess import make_client
+from kmsworkbench.sandbox.seed import SEED_KEYS
+
+# The keys a fresh Region holds: the teaching keys and the seeded AWS managed keys.
+SEEDED = len(SEED_KEYS) + len(AWS_MANAGED_SEEDED)
 
 
 def test_ignores_user_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +81,7 @@ def test_threads_share_a_client(tmp_path: Path) -> None:
         t.join()
     assert not failures
     total = sum(len(p["Keys"]) for p in kms.get_paginator("list_keys").paginate())
-    assert total == 8 + 40
+    assert total == SEEDED + 40
 
 
 def test_many_keys_list_and_describe(tmp_path: Path) -> None:
@@ -96,6 +101,6 @@ def test_many_keys_list_and_describe(tmp_path: Path) -> None:
     sandbox.close()
     kms = make_client(tmp_path / "data")
     pages = list(kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 1000}))
-    assert [len(p["Keys"]) for p in pages] == [1000, 1000, 1000, 8]
+    assert [len(p["Keys"]) for p in pages] == [1000, 1000, 1000, SEEDED]
     last = pages[-1]["Keys"][-1]["KeyId"]
     assert kms.describe_key(KeyId=last)["KeyMetadata"]["KeyId"] == last
