@@ -24,11 +24,20 @@ def aws_command() -> str:
 
 
 def start_server(
-    folder: Path, env: dict[str, str] | None = None
+    folder: Path, env: dict[str, str] | None = None, extra: list[str] | None = None
 ) -> tuple[subprocess.Popen[str], str, str]:
-    """Start `kmsworkbench serve` on a free loopback port: (process, endpoint URL, port)."""
+    """Start `kmsworkbench serve` on a free loopback port: (process, endpoint URL, port).
+    ``extra`` holds further serve options (``--tls``, ``--latency-ms 50``)."""
     process = subprocess.Popen(
-        [*kmsworkbench_command(), "serve", "--port", "0", "--data-dir", str(folder)],
+        [
+            *kmsworkbench_command(),
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            str(folder),
+            *(extra or []),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # one log line per request; not needed here
         text=True,
@@ -36,7 +45,7 @@ def start_server(
     )
     assert process.stdout is not None
     for line in process.stdout:
-        match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", line)
+        match = re.search(r"listening on (https?://127\.0\.0\.1:(\d+))", line)
         if match:
             return process, match.group(1), match.group(2)
     raise SystemExit("kmsworkbench serve did not start")

@@ -10,6 +10,11 @@ It exports the sandbox's own credentials, its region (as ``AWS_REGION`` for the 
 read it and ``AWS_DEFAULT_REGION`` for botocore and the AWS CLI v1, which read only that one)
 and ``AWS_ENDPOINT_URL_KMS``, and unsets ``AWS_SESSION_TOKEN`` (a token left over from a real
 AWS session would be sent along and refused). Other services keep their usual endpoints.
+
+How it knows the endpoint: a running ``kmsworkbench serve`` keeps ``serve.json`` in the data
+folder (see :mod:`kmsworkbench.sandbox.serve_state`); when it is there, ``sandbox env`` takes
+the port (unless ``--port`` is given), the scheme and, for ``serve --tls``, the CA to trust
+(``AWS_CA_BUNDLE``) from it. ``--tls`` says the server uses TLS when it is not running yet.
 """
 
 from __future__ import annotations
@@ -48,14 +53,20 @@ def register(
     )
     env.add_argument(
         "--host",
-        default="127.0.0.1",
-        help="host the sandbox is served on (default: 127.0.0.1)",
+        default=None,
+        help="host the sandbox is served on (default: the running server's, or 127.0.0.1)",
     )
     env.add_argument(
         "--port",
         type=int,
-        default=DEFAULT_PORT,
-        help=f"port the sandbox is served on (default: {DEFAULT_PORT})",
+        default=None,
+        help=f"port the sandbox is served on (default: the running server's, or {DEFAULT_PORT})",
+    )
+    env.add_argument(
+        "--tls",
+        action="store_true",
+        help="the server uses TLS ('serve --tls'): print an https endpoint and AWS_CA_BUNDLE "
+        "(found by itself while the server runs)",
     )
     env.set_defaults(func=run_env)
 
@@ -85,7 +96,11 @@ def _open(args: argparse.Namespace) -> Sandbox:
 
 
 def env_lines(
-    access_key_id: str, secret_access_key: str, region: str, endpoint_url: str
+    access_key_id: str,
+    secret_access_key: str,
+    region: str,
+    endpoint_url: str,
+    ca_bundle: str | None = None,
 ) -> list[str]:
     """The lines ``sandbox env`` prints (POSIX shell, values quoted)."""
     values = [
@@ -95,19 +110,37 @@ def env_lines(
         ("AWS_DEFAULT_REGION", region),
         ("AWS_ENDPOINT_URL_KMS", endpoint_url),
     ]
+    if ca_bundle:
+        values.append(("AWS_CA_BUNDLE", ca_bundle))
     lines = [f"export {name}={shlex.quote(value)}" for name, value in values]
     lines.append("unset AWS_SESSION_TOKEN")
     return lines
 
 
 def run_env(args: argparse.Namespace) -> int:
+    from kmsworkbench.sandbox.serve_state import read_state
     from kmsworkbench.sandbox.server import endpoint_url_for
+    from kmsworkbench.sandbox.tls import tls_folder
 
-    if not 1 <= args.port <= 65535:
+    if args.port is not None and not 1 <= args.port <= 65535:
         sys.stderr.write(
             f"kmsworkbench sandbox env: error: --port must be 1..65535, not {args.port}\n"
         )
         return EXIT_USAGE
+    folder = paths.data_dir(getattr(args, "data_dir", None))
+    running = read_state(folder)
+    host = args.host or (running.host if running else "127.0.0.1")
+    port = args.port or (running.port if running else DEFAULT_PORT)
+    ca_bundle = running.ca_bundle if running else None
+    if args.tls and ca_bundle is None:
+        ca_path = tls_folder(folder) / "ca.pem"
+        if not ca_path.exists():
+            sys.stderr.write(
+                f"kmsworkbench sandbox env: error: {ca_path} does not exist yet; start "
+                "'kmsworkbench serve --tls' once to make the local certificate authority.\n"
+            )
+            return EXIT_OTHER
+        ca_bundle = str(ca_path)
     try:
         sandbox = _open(args)
     except Exception as exc:
@@ -118,7 +151,8 @@ def run_env(args: argparse.Namespace) -> int:
             sandbox.access_key_id,
             sandbox.secret_access_key,
             sandbox.region,
-            endpoint_url_for(args.host, args.port),
+            endpoint_url_for(host, port, "https" if ca_bundle else "http"),
+            ca_bundle,
         )
     finally:
         sandbox.close()

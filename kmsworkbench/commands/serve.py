@@ -1,8 +1,13 @@
-"""``kmsworkbench serve``: the sandbox KMS over HTTP, for the AWS CLI, boto3 and any SDK.
+"""``kmsworkbench serve``: the sandbox KMS over HTTP(S), for the AWS CLI, boto3 and any SDK.
 
 Binds to loopback (127.0.0.1) unless ``--allow-remote`` is given together with another
 ``--host``. Prints the endpoint and how to point a shell at it, logs one line per request to
 stderr (never a body), and stops cleanly on Ctrl+C or SIGTERM, answering requests in flight.
+Each request is answered in the Region its SigV4 credential scope names (``--region`` is the
+folder's default, shown in the banner). ``--tls`` serves HTTPS with a local certificate
+authority kept in the data folder; ``--latency-ms N`` waits N ms before each answer, to show
+what a slow network does. While it runs, ``serve.json`` in the data folder tells
+``sandbox env`` the endpoint and the CA bundle.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -49,10 +55,29 @@ def register(
         action="store_true",
         help="allow binding to an address other machines can reach (prints a warning)",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a local certificate authority kept in the data folder "
+        "('sandbox env' then prints AWS_CA_BUNDLE)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=0,
+        metavar="N",
+        help="wait N milliseconds before each answer, to show what a slow network does "
+        "(holds no thread; default 0)",
+    )
+    parser.add_argument(  # for measuring uvicorn's two HTTP parsers against each other
+        "--http-impl", choices=("httptools", "h11"), default="httptools", help=argparse.SUPPRESS
+    )
     parser.set_defaults(func=run)
 
 
-def env_command(data_dir: str | None, region: str | None, host: str, port: int) -> str:
+def env_command(
+    data_dir: str | None, region: str | None, host: str, port: int, tls: bool = False
+) -> str:
     """The ``kmsworkbench sandbox env ...`` command that matches this server."""
     words = ["kmsworkbench", "sandbox", "env"]
     if data_dir:
@@ -62,6 +87,8 @@ def env_command(data_dir: str | None, region: str | None, host: str, port: int) 
     if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::", ""):
         words += ["--host", host]
     words += ["--port", str(port)]
+    if tls:
+        words.append("--tls")
     return " ".join(shlex.quote(w) for w in words)
 
 
@@ -70,26 +97,40 @@ def _setup_logging(debug: bool) -> Callable[[], None]:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
     log = logging.getLogger("kmsworkbench.sandbox.server")
-    saved = (log.level, log.propagate)
+    # uvicorn's own warnings (a request it cannot parse) are already in our request log;
+    # its errors (a bug) are shown.
+    server_log = logging.getLogger("uvicorn.error")
+    saved = [(one, one.level, one.propagate) for one in (log, server_log)]
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if debug else logging.INFO)
     log.propagate = False
+    server_log.addHandler(handler)
+    server_log.setLevel(logging.DEBUG if debug else logging.ERROR)
+    server_log.propagate = False
 
     def undo() -> None:
-        log.removeHandler(handler)
-        log.setLevel(saved[0])
-        log.propagate = saved[1]
+        for one, level, propagate in saved:
+            one.removeHandler(handler)
+            one.setLevel(level)
+            one.propagate = propagate
 
     return undo
 
 
 def run(args: argparse.Namespace) -> int:
-    from kmsworkbench.sandbox.server import is_loopback, serve_app_forever
+    from kmsworkbench.sandbox.server import ServerLimits, is_loopback, serve_app_forever
 
     host: str = args.host
     port: int = args.port
+    tls: bool = bool(getattr(args, "tls", False))
+    latency_ms: int = getattr(args, "latency_ms", 0)
     if not 0 <= port <= 65535:
         sys.stderr.write(f"kmsworkbench serve: error: --port must be 0..65535, not {port}\n")
+        return EXIT_USAGE
+    if not 0 <= latency_ms <= 60_000:
+        sys.stderr.write(
+            f"kmsworkbench serve: error: --latency-ms must be 0..60000, not {latency_ms}\n"
+        )
         return EXIT_USAGE
     if not is_loopback(host):
         if not args.allow_remote:
@@ -99,9 +140,10 @@ def run(args: argparse.Namespace) -> int:
                 "reach it, add --allow-remote.\n"
             )
             return EXIT_USAGE
+        transport = "HTTPS with a local certificate authority" if tls else "plain HTTP (no TLS)"
         sys.stderr.write(
             f"WARNING: listening on {host}, reachable from other machines. The sandbox is for "
-            "tests and teaching: plain HTTP (no TLS), and its keys are not protected like "
+            f"tests and teaching: {transport}, and its keys are not protected like "
             "AWS KMS keys.\n"
         )
 
@@ -111,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     undo_logging = _setup_logging(bool(getattr(args, "debug", False)))
 
     from kmsworkbench.sandbox import Sandbox
+    from kmsworkbench.sandbox.serve_state import ServeState, remove_state, write_state
 
     try:
         sandbox = Sandbox.open(folder, region)
@@ -119,16 +162,48 @@ def run(args: argparse.Namespace) -> int:
         undo_logging()
         return EXIT_OTHER
 
+    tls_files = None
+    if tls:
+        from kmsworkbench.sandbox.tls import ensure_certificates
+
+        try:
+            tls_files = ensure_certificates(
+                folder, host, say=lambda text: sys.stderr.write(text + "\n")
+            )
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"kmsworkbench serve: cannot prepare TLS in {folder}: {exc}\n")
+            sandbox.close()
+            undo_logging()
+            return EXIT_OTHER
+
     def on_ready(url: str) -> None:
         bound_port = int(url.rsplit(":", 1)[1])
         shown_dir = str(Path(data_arg).expanduser()) if data_arg else None
+        write_state(
+            folder,
+            ServeState(
+                pid=os.getpid(),
+                endpoint_url=url,
+                host=host,
+                port=bound_port,
+                ca_bundle=str(tls_files.ca_bundle) if tls_files else None,
+            ),
+        )
         lines = [
             f"kmsworkbench sandbox KMS listening on {url}",
-            f"  region {sandbox.region} · account {sandbox.account_id} · data {folder}",
+            f"  default region {sandbox.region} (each request is answered in the Region it "
+            "is signed for)",
+            f"  account {sandbox.account_id} · data {folder}",
             f"  access key id {sandbox.access_key_id} (SigV4 required)",
+        ]
+        if tls_files:
+            lines.append(f"  TLS: trust {tls_files.ca_bundle} (AWS_CA_BUNDLE, --ca-bundle)")
+        if latency_ms:
+            lines.append(f"  every answer waits {latency_ms} ms (--latency-ms)")
+        lines += [
             "",
             "Point a shell at it (AWS CLI, boto3, SDKs):",
-            f'  eval "$({env_command(shown_dir, region, host, bound_port)})"',
+            f'  eval "$({env_command(shown_dir, region, host, bound_port, bool(tls_files))})"',
             "  aws kms list-keys",
             "  aws kms create-key --description demo",
             "",
@@ -137,8 +212,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()
 
+    limits = ServerLimits(latency=latency_ms / 1000.0, http=getattr(args, "http_impl", "httptools"))
     try:
-        serve_app_forever(sandbox, host, port, on_ready=on_ready)
+        serve_app_forever(sandbox, host, port, on_ready=on_ready, limits=limits, tls=tls_files)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             sys.stderr.write(
@@ -149,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"kmsworkbench serve: error: cannot listen on {host}:{port}: {exc}\n")
         return EXIT_USAGE if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) else EXIT_OTHER
     finally:
+        remove_state(folder)
         sandbox.close()
         undo_logging()
     sys.stdout.write("kmsworkbench serve: stopped.\n")

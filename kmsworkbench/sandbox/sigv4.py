@@ -25,6 +25,20 @@ The error messages are the ones AWS front ends send for JSON-protocol services s
 
 All of these are HTTP 400, as KMS answers them. Signatures are compared with
 :func:`hmac.compare_digest`.
+
+The payload is always signed. ``x-amz-content-sha256: UNSIGNED-PAYLOAD`` is an S3 option; for
+other services (KMS among them) the front end hashes the body it received whatever the header
+says, so a request signed over the literal ``UNSIGNED-PAYLOAD`` fails with the usual
+InvalidSignatureException "The request signature we calculated does not match ...", whose
+canonical request shows the body's real hash (the AWS SDK for Go's signer documents that
+unsigned payloads "only work for services that have support for this"; requests to other
+services signed that way are reported to fail with a signature mismatch). A body swapped
+after signing can therefore never be executed.
+
+The Region: :func:`verify_request` takes either the one Region a request may be scoped to, or
+a predicate, so one server can answer every Region (the Region named in the request's
+credential scope, as one ``AWS_ENDPOINT_URL_KMS`` is used for every Region by the AWS CLI and
+the SDKs).
 """
 
 from __future__ import annotations
@@ -48,6 +62,7 @@ MAX_SKEW = timedelta(minutes=5)
 MAX_PRESIGN_EXPIRES = 604800
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_ASCII_DIGITS = re.compile(r"[0-9]{1,12}")  # str.isdigit() also accepts '²', which int() refuses
 _TIMESTAMP = re.compile(r"\d{8}T\d{6}Z")
 
 MISSING_TOKEN = "MissingAuthenticationTokenException"
@@ -269,7 +284,7 @@ def _parse(request: SignedRequest) -> _Parsed:
         timestamp = query["X-Amz-Date"]
         presigned = True
         raw_expires = query.get("X-Amz-Expires", "")
-        if not raw_expires.isdigit():
+        if not _ASCII_DIGITS.fullmatch(raw_expires):
             raise AuthError(
                 INCOMPLETE,
                 "AWS query-string parameters must include 'X-Amz-Expires' as a number of "
@@ -347,7 +362,9 @@ def _payload_hash(request: SignedRequest, parsed: _Parsed) -> str:
     if declared is not None:
         declared = declared.strip()
         if declared == UNSIGNED_PAYLOAD:
-            return declared
+            # Not for KMS: the body's own hash goes into the canonical request, so a
+            # signature made over "UNSIGNED-PAYLOAD" does not match (see the module text).
+            return actual
         if not _HEX64.fullmatch(declared) or not hmac.compare_digest(declared, actual):
             raise AuthError(
                 INVALID,
@@ -380,19 +397,42 @@ def string_to_sign(parsed: _Parsed, canonical: str) -> str:
     return "\n".join([ALGORITHM, parsed.timestamp, scope, digest])
 
 
+@dataclass(frozen=True)
+class Verified:
+    """Who signed an accepted request, and for which Region and service."""
+
+    access_key: str
+    region: str
+    service: str
+
+
 def verify(
     request: SignedRequest,
     secret_for: Mapping[str, str] | Callable[[str], str | None],
     *,
-    region: str,
+    region: str | Callable[[str], bool],
     service: str = "kms",
     now: datetime | None = None,
 ) -> str:
     """Check the request's SigV4 signature; return the access key id that signed it.
 
     ``secret_for`` maps an access key id to its secret (a mapping or a lookup function).
-    Raises :class:`AuthError` with AWS's code and message when the request is refused.
+    ``region`` is the Region the request must be scoped to, or a predicate that accepts the
+    Regions this server answers. Raises :class:`AuthError` with AWS's code and message when
+    the request is refused.
     """
+    return verify_request(request, secret_for, region=region, service=service, now=now).access_key
+
+
+def verify_request(
+    request: SignedRequest,
+    secret_for: Mapping[str, str] | Callable[[str], str | None],
+    *,
+    region: str | Callable[[str], bool],
+    service: str = "kms",
+    now: datetime | None = None,
+) -> Verified:
+    """Like :func:`verify`, and also says which Region the request is scoped to."""
     parsed = _parse(request)
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if parsed.terminator != TERMINATOR:
@@ -411,7 +451,8 @@ def verify(
         )
     if parsed.service != service:
         raise AuthError(INVALID, f"Credential should be scoped to correct service: '{service}'. ")
-    if parsed.region != region:
+    region_ok = region(parsed.region) if callable(region) else parsed.region == region
+    if not region_ok:
         raise AuthError(
             INVALID, f"Credential should be scoped to a valid region, not '{parsed.region}'. "
         )
@@ -438,4 +479,4 @@ def verify(
             f"{SIGNATURE_MISMATCH_TEXT}\n\nThe Canonical String for this request should have "
             f"been\n'{canonical}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n",
         )
-    return parsed.access_key
+    return Verified(parsed.access_key, parsed.region, parsed.service)

@@ -130,14 +130,18 @@ class FakeApp:
     access_key_id: str = "AKIAFAKESANDBOX00001"
     secret_access_key: str = "fake/secret/key/for/server/tests/0000000"
     calls: list[str] = field(default_factory=list)
+    regions: list[str | None] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     entered: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     on_call: Callable[[str], None] | None = None
 
-    def handle(self, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, target: str, body: bytes, region: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         with self.lock:
             self.calls.append(target)
+            self.regions.append(region)
         headers = {"x-amzn-RequestId": "fake-request-id", "Content-Type": JSON_TYPE}
         try:
             payload = json.loads(body or b"{}")

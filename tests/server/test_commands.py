@@ -142,7 +142,7 @@ def start_serve(folder: Path, *extra: str) -> tuple[subprocess.Popen[str], str, 
         if line.startswith("Press Ctrl+C"):
             break
     text = "".join(banner)
-    match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", text)
+    match = re.search(r"listening on (https?://127\.0\.0\.1:\d+)", text)
     assert match, (text, process.stderr.read() if process.poll() is not None else "")
     return process, match.group(1), banner
 

@@ -26,7 +26,9 @@ from kmsworkbench.sandbox.server import (
 
 from .helpers import FakeApp, Reply, make_request, now_utc, send
 
-FAST = ServerLimits(read_timeout=0.5, request_timeout=2.0, max_workers=6, max_pending=4)
+FAST = ServerLimits(
+    read_timeout=0.5, request_timeout=2.0, max_workers=6, max_pending=4, max_connections=10
+)
 
 
 @pytest.fixture
@@ -106,10 +108,20 @@ def test_unknown_key_over_http(server: ServerHandle, app: FakeApp) -> None:
     assert reply.message == "The security token included in the request is invalid."
 
 
-def test_wrong_region_over_http(server: ServerHandle, app: FakeApp) -> None:
-    reply = send(request(server, app, region="cn-north-1"))
+def test_region_comes_from_the_credential_scope(server: ServerHandle, app: FakeApp) -> None:
+    for region in ("cn-north-1", "eu-west-1", app.region):
+        assert send(request(server, app, region=region)).status == 200
+    assert app.regions == ["cn-north-1", "eu-west-1", app.region]
+
+
+@pytest.mark.parametrize("region", ["mars-1", "US-EAST-1", "us_east_1"])
+def test_scope_without_a_valid_region_over_http(
+    server: ServerHandle, app: FakeApp, region: str
+) -> None:
+    reply = send(request(server, app, region=region))
     assert_kms_error(reply, 400, "InvalidSignatureException")
-    assert "not 'cn-north-1'" in reply.message
+    assert reply.message == f"Credential should be scoped to a valid region, not '{region}'. "
+    assert app.calls == []
 
 
 @pytest.mark.parametrize("minutes", [-10, 10])
@@ -163,13 +175,22 @@ def test_unknown_operation_goes_to_the_engine(server: ServerHandle, app: FakeApp
     assert app.calls == ["TrentService.MakeCoffee"]
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"])
 def test_other_methods_get_kms_errors(server: ServerHandle, app: FakeApp, method: str) -> None:
     reply = send(request(server, app, method=method, body=b""))
     assert_kms_error(reply, 400, "UnknownOperationException")
     unsigned = send(request(server, app, method=method, body=b""), drop_headers=("Authorization",))
     assert_kms_error(unsigned, 400, "MissingAuthenticationTokenException")
     assert app.calls == []
+
+
+def test_extension_method_is_a_malformed_request(server: ServerHandle, app: FakeApp) -> None:
+    # llhttp (the default parser) knows only registered methods: BREW does not parse.
+    reply = send(request(server, app, method="BREW", body=b""))
+    assert_kms_error(reply, 400, "BadRequestException")
+    assert reply.header("Connection") == "close"
+    assert app.calls == []
+    assert send(request(server, app)).status == 200
 
 
 def test_engine_exception_is_internal_error_and_server_lives(
@@ -315,7 +336,7 @@ def test_stalled_headers_are_dropped(server: ServerHandle, app: FakeApp) -> None
 
 
 def test_connections_beyond_the_pool_are_throttled(server: ServerHandle, app: FakeApp) -> None:
-    limit = FAST.max_workers + FAST.max_pending
+    limit = FAST.max_connections
     idle = [socket.create_connection((server.host, server.port), timeout=5) for _ in range(limit)]
     try:
         extra = socket.create_connection((server.host, server.port), timeout=5)
@@ -410,7 +431,7 @@ def test_head_request_gets_headers_only(server: ServerHandle, app: FakeApp) -> N
     raw = raw_exchange(server, b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 ")
-    assert b"x-amzn-RequestId" in head
+    assert b"x-amzn-requestid" in head.lower()  # header names are case-insensitive
     assert body == b""
 
 

@@ -1,0 +1,328 @@
+"""The sandbox's AWS JSON 1.1 services as a small ASGI application (served by uvicorn).
+
+``POST /`` with ``X-Amz-Target: <prefix><Operation>`` and a JSON body is checked against
+the sandbox's own credentials (:mod:`kmsworkbench.sandbox.sigv4`), in the Region its SigV4
+credential scope names, and handed to the route that owns the target prefix. Everything else
+gets a KMS-shaped JSON error (``{"__type": ..., "message": ...}``) with an
+``x-amzn-RequestId`` header: never a 500 for bad input, never a traceback.
+
+**Routing lives in one place, :data:`ROUTES`**: each :class:`Route` pairs an ``X-Amz-Target``
+prefix with the SigV4 service name its requests must be signed for and the function that
+answers them. KMS is ``TrentService.`` / ``kms``. Another service on the same endpoint (for
+CloudTrail's LookupEvents: the prefix
+``com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.`` and the service ``cloudtrail``)
+is one more entry there; nothing else in the server changes.
+
+The work of a request (the SigV4 check, the operation with its cryptography and SQLite) runs
+in a bounded thread pool, never on the event loop, so an RSA_4096 generation does not stall
+other clients. Beyond ``max_workers`` running and ``max_pending`` waiting requests, a request
+gets ``ThrottlingException`` at once. ``latency`` (``serve --latency-ms``) waits that long
+before each answer on the loop (``asyncio.sleep``), holding no thread.
+
+Limits applied here (uvicorn applies the rest): a request body cap (1 MiB by default; KMS's
+largest legal request is a few tens of KB) answered with 413
+``RequestEntityTooLargeException`` and ``Connection: close``; a deadline for receiving the
+whole body (408 ``RequestTimeoutException``).
+
+One line per request goes to the ``kmsworkbench.sandbox.server`` logger (client, operation,
+status, error code, latency); never a body, since a Decrypt response carries a plaintext
+private key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kmsworkbench.sandbox import sigv4
+from kmsworkbench.sandbox.core.context import REGION_RE
+
+logger = logging.getLogger("kmsworkbench.sandbox.server")
+
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+_DIGITS = re.compile(r"[0-9]{1,18}")
+Answer = tuple[int, dict[str, str], bytes]
+
+
+class KmsApp(Protocol):
+    """What the server serves: the Sandbox, or anything with the same surface."""
+
+    region: str
+    access_key_id: str
+    secret_access_key: str
+
+    def handle(self, target: str, body: bytes, region: str | None = None) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Call:
+    """One verified request, as a route's answer function receives it."""
+
+    target: str
+    body: bytes
+    region: str  # from the SigV4 credential scope
+    access_key: str  # the access key id that signed it
+    client: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """Requests whose ``X-Amz-Target`` starts with ``prefix``, signed for ``service``."""
+
+    prefix: str
+    service: str
+    answer: Callable[[Any, Call], Answer]
+
+
+def _answer_kms(app: KmsApp, call: Call) -> Answer:
+    return app.handle(call.target, call.body, call.region)
+
+
+#: Every service this endpoint answers. Add a Route to serve another JSON 1.1 service.
+ROUTES: tuple[Route, ...] = (Route("TrentService.", "kms", _answer_kms),)
+DEFAULT_SERVICE = "kms"  # what an unroutable request is checked against
+
+
+def route_for(target: str) -> Route | None:
+    for route in ROUTES:
+        if target.startswith(route.prefix) and len(target) > len(route.prefix):
+            return route
+    return None
+
+
+def region_is_valid(region: str) -> bool:
+    return bool(REGION_RE.match(region))
+
+
+@dataclass(frozen=True)
+class AppLimits:
+    max_body_bytes: int = 1024 * 1024
+    request_timeout: float = 30.0  # seconds to receive one whole request body
+    max_workers: int = 32
+    max_pending: int = 512
+    latency: float = 0.0  # seconds added before each answer
+
+
+def error_body(code: str, message: str) -> bytes:
+    return json.dumps({"__type": code, "message": message}).encode("utf-8")
+
+
+def error_code_of(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    code = data.get("__type", "") if isinstance(data, dict) else ""
+    return str(code).rsplit("#", 1)[-1]
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+class _Disconnected(Exception):
+    pass
+
+
+class KmsAsgiApp:
+    """The ASGI application. ``stopping`` is set by the server when a graceful stop begins:
+    answers then carry ``Connection: close``."""
+
+    def __init__(self, app: KmsApp, limits: AppLimits | None = None) -> None:
+        self.app = app
+        self.limits = limits or AppLimits()
+        self.stopping = False
+        self._in_flight = 0
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.limits.max_workers, thread_name_prefix="kms-work"
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def _secret_for(self, access_key: str) -> str | None:
+        return self.app.secret_access_key if access_key == self.app.access_key_id else None
+
+    # -- ASGI ---------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        started = time.monotonic()
+        client = scope["client"][0] if scope.get("client") else "-"
+        method: str = scope["method"]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        lowered = {k.lower(): v for k, v in headers}
+        target = lowered.get("x-amz-target", "").strip()
+        route = route_for(target)
+        if route is not None:
+            label = target.removeprefix(route.prefix)
+        else:
+            label = target or f"{method} {scope.get('path', '/')}"
+
+        async def answer(status: int, payload: bytes, extra: dict[str, str], close: bool) -> None:
+            code = error_code_of(payload) if status >= 300 else ""
+            suffix = f" {code}" if code else ""
+            if self.limits.latency > 0:
+                await asyncio.sleep(self.limits.latency)
+            latency = (time.monotonic() - started) * 1000.0
+            # Logged before answering, so a client that has its answer finds the line written.
+            logger.info("%s %s %d%s %.1fms", client, label, status, suffix, latency)
+            await self._send(send, status, payload, extra, close or self.stopping)
+
+        try:
+            body = await self._read_body(receive, lowered, started)
+        except _TooLarge as exc:
+            await self._drain(receive, lowered)
+            limit = self.limits.max_body_bytes
+            told = f"of {exc.size} bytes " if exc.size is not None else ""
+            message = (
+                f"The request body {told}is larger than the {limit} bytes this server accepts "
+                "(KMS requests are at most a few tens of kilobytes)."
+            )
+            payload = error_body("RequestEntityTooLargeException", message)
+            await answer(413, payload, {}, True)
+            return
+        except TimeoutError:
+            message = "The client did not send the request in time."
+            await answer(408, error_body("RequestTimeoutException", message), {}, True)
+            return
+        except _Disconnected:
+            return
+
+        if self._in_flight >= self.limits.max_workers + self.limits.max_pending:
+            await answer(400, error_body("ThrottlingException", "Rate exceeded"), {}, False)
+            return
+        signed = sigv4.SignedRequest(
+            method=method,
+            path=scope.get("raw_path", b"/").decode("latin-1") or "/",
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+        )
+        self._in_flight += 1
+        try:
+            loop = asyncio.get_running_loop()
+            status, extra, payload = await loop.run_in_executor(
+                self._pool, self._work, signed, route, target, client
+            )
+        finally:
+            self._in_flight -= 1
+        await answer(status, payload, extra, False)
+
+    # -- the body --------------------------------------------------------------------------
+
+    async def _read_body(self, receive: Any, headers: dict[str, str], started: float) -> bytes:
+        cap = self.limits.max_body_bytes
+        declared = headers.get("content-length", "").strip()
+        # The HTTP parser has checked and framed it; only plain ASCII digits are read here.
+        if _DIGITS.fullmatch(declared) and int(declared) > cap:
+            raise _TooLarge(int(declared))
+        deadline = started + self.limits.request_timeout
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            async with asyncio.timeout(remaining):
+                message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Disconnected
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > cap:
+                raise _TooLarge(None)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _drain(self, receive: Any, headers: dict[str, str]) -> None:
+        """Read (and drop) what the client is still sending for a moment, so it gets to read
+        the 413 instead of a connection reset. A client waiting for ``100 Continue`` sends
+        nothing more, so it is answered at once."""
+        if headers.get("expect", "").lower() == "100-continue":
+            return
+        budget = 16 * self.limits.max_body_bytes
+        deadline = time.monotonic() + 2.0
+        while budget > 0:
+            remaining = min(0.25, deadline - time.monotonic())
+            if remaining <= 0:
+                return
+            try:
+                async with asyncio.timeout(remaining):
+                    message = await receive()
+            except TimeoutError:
+                return
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                return
+            budget -= len(message.get("body", b""))
+
+    # -- the work (on a pool thread) ---------------------------------------------------------
+
+    def _work(
+        self, signed: sigv4.SignedRequest, route: Route | None, target: str, client: str
+    ) -> Answer:
+        request_id = str(uuid.uuid4())
+        json_headers = {"x-amzn-RequestId": request_id, "Content-Type": JSON_CONTENT_TYPE}
+        try:
+            verified = sigv4.verify_request(
+                signed,
+                self._secret_for,
+                region=region_is_valid,
+                service=route.service if route is not None else DEFAULT_SERVICE,
+            )
+        except sigv4.AuthError as exc:
+            return exc.status, json_headers, error_body(exc.code, exc.message)
+        if signed.method != "POST":
+            message = f"KMS answers POST requests with an X-Amz-Target header, not {signed.method}."
+            return 400, json_headers, error_body("UnknownOperationException", message)
+        if route is None:
+            message = (
+                "The request has no X-Amz-Target header."
+                if not target
+                else f"Unknown operation target '{target}'."
+            )
+            return 400, json_headers, error_body("UnknownOperationException", message)
+        call = Call(target, signed.body, verified.region, verified.access_key, client)
+        try:
+            status, headers, payload = route.answer(self.app, call)
+        except Exception:  # the engine promises not to raise; never let a bug kill a worker
+            logger.exception("the sandbox failed on %s", target)
+            message = "The sandbox failed to answer the request."
+            return 500, json_headers, error_body("KMSInternalException", message)
+        return status, dict(headers), payload
+
+    # -- the answer --------------------------------------------------------------------------
+
+    @staticmethod
+    async def _send(
+        send: Any, status: int, payload: bytes, headers: dict[str, str], close: bool
+    ) -> None:
+        out: list[tuple[bytes, bytes]] = []
+        seen = set()
+        for name, value in headers.items():
+            lower = name.lower()
+            if lower in ("content-length", "connection", "date", "server"):
+                continue
+            seen.add(lower)
+            out.append((name.encode("latin-1"), value.encode("latin-1")))
+        if "x-amzn-requestid" not in seen:
+            out.append((b"x-amzn-RequestId", str(uuid.uuid4()).encode("ascii")))
+        if "content-type" not in seen:
+            out.append((b"Content-Type", JSON_CONTENT_TYPE.encode("ascii")))
+        out.append((b"Content-Length", str(len(payload)).encode("ascii")))
+        if close:
+            out.append((b"Connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": payload, "more_body": False})
