@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kmsworkbench {__version__}")
     add_global_options(parser, suppress=False)
+    parser.add_argument(
+        "--lessons", metavar="DIR", help="a folder of your own lesson files for the TUI (F3)"
+    )
     common = _Parser(add_help=False)
     add_global_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -39,6 +39,7 @@ from kmsworkbench.tui.relogin import (
 )
 
 if TYPE_CHECKING:
+    from kmsworkbench.lessons import Catalogue, Lesson, LessonRun
     from kmsworkbench.pairs import PairLibrary
     from kmsworkbench.service.journal import JournalEntry
 
@@ -82,6 +83,7 @@ class WorkbenchApp(App[int]):
         "styles/modals.tcss",
         "styles/library.tcss",
         "styles/workbench.tcss",
+        "styles/lessons.tcss",
     ]
     COMMANDS: ClassVar = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -97,6 +99,7 @@ class WorkbenchApp(App[int]):
         Binding(
             "f4", "activity", "Activity", id="activity", tooltip="KMS calls made so far", show=False
         ),
+        Binding("f3", "lessons", "Lessons", id="lessons", tooltip="Guided lessons", show=False),
         Binding("f7", "library", "Library", id="library", tooltip="The saved pairs"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
     ]
@@ -111,8 +114,10 @@ class WorkbenchApp(App[int]):
         persist_settings: bool = True,
         login_runner: LoginRunner | None = None,
         aws_finder: AwsFinder | None = None,
+        lessons_dir: Path | None = None,
     ) -> None:
         super().__init__()
+        self.lessons_dir = lessons_dir
         # How "Log in again" runs `aws sso login` and finds the AWS CLI (tests inject both).
         self.login_runner: LoginRunner = login_runner or run_login
         self.aws_finder: AwsFinder = aws_finder or find_aws
@@ -431,6 +436,54 @@ class WorkbenchApp(App[int]):
         record = getattr(self.screen, "record", None)
         self.push_screen(LibraryScreen(select=getattr(record, "name", None)))
 
+    def action_lessons(self) -> None:
+        from kmsworkbench.tui.screens.lessons import LessonsScreen
+
+        if not isinstance(self.screen, LessonsScreen):
+            self.push_screen(LessonsScreen())
+
+    # -- lessons: each runs on its own sandbox under the data folder ----------------------
+
+    def lesson_catalogue(self) -> Catalogue:
+        from kmsworkbench.lessons import load_catalogue
+
+        return load_catalogue(self.lessons_dir)
+
+    def _lessons_root(self) -> Path:
+        return paths.data_dir() / "lessons"
+
+    def lessons_export_dir(self) -> Path:
+        return paths.data_dir() / "exports"
+
+    def lesson_progress(self) -> dict[str, set[int]]:
+        from kmsworkbench.lessons.progress import load_progress
+
+        try:
+            return load_progress(paths.data_dir())
+        except ValueError as exc:
+            self.notify(
+                f"{exc}; starting from no progress", title="Lesson progress", severity="warning"
+            )
+            return {}
+
+    def save_lesson_progress(self, lesson_id: str, done: set[int]) -> None:
+        from kmsworkbench.lessons.progress import save_progress
+
+        progress = self.lesson_progress()
+        progress[lesson_id] = set(done)
+        try:
+            save_progress(paths.data_dir(), progress)
+        except OSError as exc:
+            self.notify(f"Progress not saved: {exc.strerror or exc}", severity="warning")
+
+    def new_lesson_run(self, lesson: Lesson) -> LessonRun:
+        from kmsworkbench.lessons import LessonRun
+        from kmsworkbench.service import Journal
+
+        folder = self._lessons_root() / lesson.id
+        backend = Backend(kind="sandbox", data_dir=folder)
+        return LessonRun(lesson, KmsSession(backend, Journal()), folder)
+
     def action_copy_aws_cli(self) -> None:
         """Copy the aws-cli command of what the current screen shows (the generate preview,
         the highlighted activity entry) or of the last KMS call."""
@@ -493,6 +546,9 @@ def run(args: argparse.Namespace) -> int:
     """Start the TUI (``kmsworkbench`` with no command). Returns the exit code."""
     settings = config.load()
     backend = backend_from_settings(args, settings)
-    app = WorkbenchApp(backend=backend, settings=settings)
+    lessons = getattr(args, "lessons", None)
+    app = WorkbenchApp(
+        backend=backend, settings=settings, lessons_dir=Path(lessons) if lessons else None
+    )
     result = app.run()
     return int(result or 0)

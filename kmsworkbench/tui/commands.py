@@ -127,6 +127,11 @@ class WorkbenchCommands(Provider):
             partial(app.action_switch_backend, "endpoint"),
         )
         yield ("view: activity log", "Every KMS call with its aws-cli command", app.action_activity)
+        yield (
+            "learn: open lessons",
+            "Guided lessons on envelope encryption (F3)",
+            app.action_lessons,
+        )
         yield ("help: keys of this screen", "What this screen does and its keys", app.action_help)
         for name in sorted(app.available_themes):
             yield (
