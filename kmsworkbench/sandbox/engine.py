@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kmsworkbench.sandbox import errors as E
-from kmsworkbench.sandbox.core import Request, operations, partition_of
+from kmsworkbench.sandbox.core import Request, operations, partition_of, usage
 from kmsworkbench.sandbox.core.clock import SandboxClock
 from kmsworkbench.sandbox.core.material import make_material
 from kmsworkbench.sandbox.store import Store
@@ -41,16 +41,27 @@ class Engine:
     def operations(self) -> frozenset[str]:
         return frozenset(self._ops)
 
-    def request(self, region: str, operation: str = "") -> Request:
+    def request(self, region: str, operation: str = "", request_id: str = "") -> Request:
         return Request(
-            operation, region, partition_of(region), self.account_id, self.clock.now(), self.store
+            operation,
+            region,
+            partition_of(region),
+            self.account_id,
+            self.clock.now(),
+            self.store,
+            request_id,
         )
 
-    def call(self, operation: str, params: dict[str, Any], region: str) -> dict[str, Any]:
+    def call(
+        self, operation: str, params: dict[str, Any], region: str, request_id: str = ""
+    ) -> dict[str, Any]:
         handler = self._ops.get(operation)
         if handler is None:
             raise E.err("unsupported_operation", operation=operation)
-        return handler(self.request(region, operation), params)
+        r = self.request(region, operation, request_id)
+        result = handler(r, params)
+        usage.record(r)
+        return result
 
     def seed_region(self, region: str) -> bool:
         """Give ``region`` its teaching keys and predefined AWS aliases, once per data folder."""

@@ -162,6 +162,26 @@ TABLE: dict[str, Entry] = {
         "ConflictException",
         "An automatic rotation of {arn} is in progress or scheduled to begin within the next "
         "20 minutes.", "unverified", "the rule is the model's (ConflictException)"),
+    # --- key policies ------------------------------------------------------------------
+    "policy_malformed": Entry("MalformedPolicyDocumentException",
+                              "The key policy is not valid: {detail}.", "unverified",
+                              "the code is the model's for bad JSON and grammar"),
+    "policy_lockout": Entry(
+        "MalformedPolicyDocumentException",
+        "The new key policy will not allow you to update the key policy in the future.", "aws",
+        "the lockout safety check; widely reported from AWS"),
+    "policy_too_large": Entry(
+        "LimitExceededException", "The key policy is larger than the {limit}-byte quota.",
+        "unverified", "the model: 'If the key policy exceeds the length constraint, KMS "
+        "returns a LimitExceededException'"),
+    "policy_name_ram": Entry("ValidationException",
+                             "The AWS_RAM policy can only be managed by the RAM service.",
+                             "model"),
+    "policy_name_invalid": Entry("ValidationException",
+                                 "PolicyName must be default, not {name}.", "unverified",
+                                 "the model: the valid names are default and AWS_RAM"),
+    "policy_not_found": Entry("NotFoundException", "No key policy named {name} on {arn}.",
+                              "unverified", "the model: a missing AWS_RAM policy"),
     # --- CreateKey -------------------------------------------------------------------------
     "key_spec_twice": Entry(
         "ValidationException",
@@ -286,6 +306,10 @@ TABLE: dict[str, Entry] = {
         "ValidationException",
         "Grant operations {operations} are not valid for a KMS key with KeyUsage {usage}.",
         "unverified", "the rule is documented (CreateGrant)"),
+    "retiring_one_of": Entry(
+        "ValidationException",
+        "You must specify either RetiringPrincipal or RetiringServicePrincipal, but not both.",
+        "unverified", "the rule is in the model"),
     "invalid_grant_id": Entry("InvalidGrantIdException", "Invalid grant ID {grant_id}",
                               "unverified"),
     "grant_not_found": Entry("NotFoundException", "Grant ID {grant_id} not found", "unverified"),

@@ -154,7 +154,7 @@ def handle(
     try:
         operation, params = parse_request(target, body)
         validate(operation, params)
-        result = engine.call(operation, params, region)
+        result = engine.call(operation, params, region, request_id)
         payload = json.dumps(_encode(result), separators=(",", ":")).encode("utf-8")
         return 200, _headers(request_id, payload), payload
     except E.KmsError as error:

@@ -7,12 +7,16 @@
   :func:`authorize`, where access control and the audit trail hook in.
 - ``checks``: key state, key usage, grant tokens, DryRun.
 - ``rotation``: new key material, and the automatic rotations the clock makes due.
+- ``usage``: key last usage, and the hook the audit trail sets for its event ids.
 - ``clock``: :class:`SandboxClock`, real time plus the folder's stored offset.
 - ``material``, ``metadata``, ``paging``, ``specs``: key material, KeyMetadata, list markers,
   the key-spec tables.
 """
 
-from kmsworkbench.sandbox.core import rotation  # noqa: F401  (registers due rotations)
+from kmsworkbench.sandbox.core import (
+    rotation,  # noqa: F401  (registers due rotations)
+    usage,
+)
 from kmsworkbench.sandbox.core.checks import (
     algorithms,
     check_grant_tokens,
@@ -60,4 +64,5 @@ __all__ = [
     "partition_of",
     "resolve_key",
     "tx",
+    "usage",
 ]

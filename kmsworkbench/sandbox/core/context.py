@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ class Request:
     account_id: str
     now: float
     store: Store
+    request_id: str = ""
+    # (region, key id) of every key resolve_key found for this request (key last usage).
+    used: list[tuple[str, str]] = field(default_factory=list)
 
     def key_arn(self, key_id: str) -> str:
         return f"arn:{self.partition}:kms:{self.region}:{self.account_id}:key/{key_id}"

@@ -76,6 +76,7 @@ def resolve_key(
     else:
         key = _find(r, ref, write, allow_alias)
     authorize(r, key, action or r.operation)
+    r.used.append((key.region, key.key_id))
     return key
 
 

@@ -2,8 +2,8 @@
 ``@operation("Name")`` (kmsworkbench.sandbox.core.registry). To add an area, add a module
 here and import it below; nothing else changes.
 
-- ``keys``: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion,
-  CancelKeyDeletion
+- ``keys``: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, UpdateKeyDescription,
+  ScheduleKeyDeletion, CancelKeyDeletion
 - ``aliases``: CreateAlias, UpdateAlias, DeleteAlias, ListAliases
 - ``tags``: TagResource, UntagResource, ListResourceTags
 - ``encrypt``: Encrypt, Decrypt, ReEncrypt
@@ -12,7 +12,9 @@ here and import it below; nothing else changes.
 - ``agreement``: DeriveSharedSecret (KEY_AGREEMENT keys)
 - ``kem``: Encapsulate, Decapsulate (ML-KEM keys)
 - ``mac``: GenerateMac, VerifyMac
-- ``grants``: CreateGrant, ListGrants, RetireGrant, RevokeGrant
+- ``grants``: CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant
+- ``policies``: GetKeyPolicy, PutKeyPolicy, ListKeyPolicies
+- ``usage``: GetKeyLastUsage
 - ``rotation``: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
   RotateKeyOnDemand, ListKeyRotations
 """
@@ -27,6 +29,8 @@ from kmsworkbench.sandbox.operations import (  # noqa: F401  (each registers its
     kem,
     keys,
     mac,
+    policies,
     rotation,
     tags,
+    usage,
 )

@@ -1,4 +1,4 @@
-"""CreateGrant, ListGrants, RetireGrant, RevokeGrant."""
+"""CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant."""
 
 from __future__ import annotations
 
@@ -116,6 +116,27 @@ def list_grants(r: Request, p: Params) -> Response:
             return rows[:n]
 
         rows, extra = page("grants", r, p, 50, fetch, lambda g: g.grant_id)
+        return {"Grants": [grant_entry(r, g) for g in rows], **extra}
+
+    return tx(r, work)
+
+
+@operation("ListRetirableGrants")
+def list_retirable_grants(r: Request, p: Params) -> Response:
+    retiring = p.get("RetiringPrincipal")
+    service = p.get("RetiringServicePrincipal")
+    if (retiring is None) == (service is None):
+        raise E.err("retiring_one_of")
+
+    def work(write: bool) -> Response:
+        rows, extra = page(
+            "retirable",
+            r,
+            p,
+            50,  # default 50, 1-100 (model docs; the shape allows 1000)
+            lambda after, n: r.store.list_retirable_grants(r.region, retiring or service, after, n),
+            lambda g: g.grant_id,
+        )
         return {"Grants": [grant_entry(r, g) for g in rows], **extra}
 
     return tx(r, work)

@@ -1,5 +1,5 @@
-"""CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion,
-CancelKeyDeletion: KMS keys and their lifecycle."""
+"""CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, UpdateKeyDescription,
+ScheduleKeyDeletion, CancelKeyDeletion: KMS keys and their lifecycle."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from kmsworkbench.sandbox.core import (
     resolve_key,
     tx,
 )
+from kmsworkbench.sandbox.core.policy import POLICY_NAME, checked_policy
 from kmsworkbench.sandbox.core.rotation import resume_after_enable
 from kmsworkbench.sandbox.core.specs import KEY_SPECS, NOT_IN_CHINA_KEY_SPECS
 from kmsworkbench.sandbox.operations.tags import tag_pairs
@@ -56,6 +57,9 @@ def create_key(r: Request, p: Params) -> Response:
     origin = p.get("Origin") or "AWS_KMS"
     _custom_key_store_refusal(p, origin)
     tags = tag_pairs(p.get("Tags") or [])
+    policy = p.get("Policy")
+    if policy is not None:
+        checked_policy(r, policy, bool(p.get("BypassPolicyLockoutSafetyCheck")))
     multi_region = bool(p.get("MultiRegion"))
     key_id = ("mrk-" + uuid.uuid4().hex) if multi_region else str(uuid.uuid4())
     if origin == "EXTERNAL":
@@ -78,6 +82,8 @@ def create_key(r: Request, p: Params) -> Response:
         )
         if tags:
             r.store.put_tags(r.region, key_id, tags)
+        if policy is not None:
+            r.store.put_policy(r.region, key_id, POLICY_NAME, policy)
         return {"KeyMetadata": key_metadata(r, record)}
 
     return tx(r, work, write=True)
@@ -151,6 +157,16 @@ def schedule_key_deletion(r: Request, p: Params) -> Response:
             "KeyState": "PendingDeletion",
             "PendingWindowInDays": days,
         }
+
+    return tx(r, work, write=True)
+
+
+@operation("UpdateKeyDescription")
+def update_key_description(r: Request, p: Params) -> Response:
+    def work(write: bool) -> Response:
+        key = manageable_key(r, p["KeyId"], write)
+        r.store.update_key(r.region, key.key_id, description=p["Description"])
+        return {}
 
     return tx(r, work, write=True)
 
