@@ -43,7 +43,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         if (BIN / "kmsworkbench").exists()
         else [sys.executable, "-m", "kmsworkbench"]
     )
-    folder = ["--data-dir", str(data / "sandbox")]
+    # No --data-dir: serve and the script's `sandbox clock` share KMSWORKBENCH_HOME's folder.
+    folder: list[str] = []
     server = subprocess.Popen(
         [*kmswb, "serve", *folder, "--port", str(port)],
         env=env,

@@ -224,6 +224,7 @@ def generate_data_key_pair(ctx: StepContext, p: Params) -> None:
         f"The public key ({len(resp['PublicKey'])} bytes of DER SubjectPublicKeyInfo) is plain; "
         f"the private key came back only encrypted ({len(resp['PrivateKeyCiphertextBlob'])} "
         "bytes). Nobody, not even this caller, saw the private key."
+        + (f" Key material: {resp['KeyMaterialId']}." if resp.get("KeyMaterialId") else "")
     )
 
 
