@@ -29,7 +29,7 @@ _FORBIDDEN_KEYS = frozenset(
     {"private_key_plaintext", "PrivateKeyPlaintext", "private_key", "Plaintext", "private_der"}
 )
 
-PUBLIC_FORMATS = ("PEM", "DER", "JWK")
+PUBLIC_FORMATS = ("PEM", "DER", "JWK", "OPENSSH")
 PRIVATE_FORMATS = ("raw", "base64")
 
 
@@ -137,7 +137,8 @@ class PairRecord:
     # --- exports -----------------------------------------------------------------
 
     def export_public_key(self, fmt: str = "PEM") -> bytes:
-        """The public key as PEM, DER or JWK (JSON text)."""
+        """The public key as PEM, DER, JWK (JSON text) or OpenSSH's one-line form (RSA,
+        NIST ECDSA and Ed25519 only; ``KeyFormatError`` for the others)."""
         from kmsworkbench.keypairs import load_public_key
 
         fmt_u = fmt.upper()
@@ -148,6 +149,10 @@ class PairRecord:
             return info.pem.encode("ascii")
         if fmt_u == "JWK":
             return (json.dumps(info.jwk(), indent=2) + "\n").encode("utf-8")
+        if fmt_u == "OPENSSH":
+            from kmsworkbench.keypairs.openssh import openssh_public_key
+
+            return (openssh_public_key(self.public_key, self.name) + "\n").encode("ascii")
         raise ValueError(
             f"unknown public key format {fmt!r}; use one of {', '.join(PUBLIC_FORMATS)}"
         )

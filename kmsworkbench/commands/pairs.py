@@ -12,6 +12,7 @@ from kmsworkbench.cli import UsageError
 from kmsworkbench.commands._blobs import read_text_param, write_file
 from kmsworkbench.commands._library import get_pair, open_library
 from kmsworkbench.commands._output import emit, guarded, note
+from kmsworkbench.pairs import PUBLIC_FORMATS
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -41,7 +42,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     export.add_argument("names", nargs="*", metavar="NAME")
     what = export.add_mutually_exclusive_group()
-    what.add_argument("--public-key", choices=("PEM", "DER", "JWK"), type=str.upper)
+    what.add_argument("--public-key", choices=PUBLIC_FORMATS, type=str.upper)
     what.add_argument(
         "--private-key",
         choices=("raw", "base64"),

@@ -12,6 +12,7 @@ from kmsworkbench import config
 from kmsworkbench.pairs import PairLibrary
 from kmsworkbench.tui.app import WorkbenchApp
 from kmsworkbench.tui.screens.activity import ActivityScreen
+from kmsworkbench.tui.screens.export import ExportModal
 from kmsworkbench.tui.screens.generate import GenerateScreen
 from kmsworkbench.tui.screens.keys import KeyChooserScreen
 from kmsworkbench.tui.screens.modals import ErrorModal, HelpScreen, KeyReferenceModal
@@ -206,17 +207,19 @@ async def test_generate_saves_pair_and_shows_result(
         assert PairLibrary(sandbox_dir).get("teaching-pair").key_arn == record.key_arn
         await pilot.press("ctrl+y")
         assert app.clipboard.startswith("-----BEGIN PUBLIC KEY-----")
-        app.screen.query_one("#result-format", Select).value = "JWK"
-        await pilot.pause()
-        target = sandbox_dir.parent / "exported.jwk.json"
-        app.screen.query_one("#result-path", Input).value = str(target)
+        # Ctrl+S asks the format and the file: JWK, into the exports folder by default.
         await pilot.press("ctrl+s")
         await pilot.pause()
+        assert isinstance(app.screen, ExportModal)
+        app.screen.query_one("#export-format", Select).value = "JWK"
+        await pilot.pause()
+        target = sandbox_dir / "exports" / "teaching-pair.pub.jwk.json"
+        assert app.screen.query_one("#export-path", Input).value == str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultScreen)
         assert '"kty": "EC"' in target.read_text()
-        # Exporting again never overwrites.
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "exists" in text_of(app, "#result-export-status")
+        assert target.stat().st_mode & 0o777 == 0o600
 
 
 async def test_disabled_key_shows_error_and_app_goes_on(make_app: AppFactory) -> None:

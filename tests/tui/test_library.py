@@ -257,8 +257,14 @@ async def test_rename_delete_export_import(
         app.screen.query_one("#export-path", Input).value = str(bundle_path)
         await pilot.click("#export-ok")
         await pilot.pause()
+        # The file exists: a question, and Cancel keeps the file as it was.
+        assert isinstance(app.screen, ConfirmModal)
+        assert str(bundle_path) in str(app.screen.body)
+        await pilot.press("escape")
+        await pilot.pause()
         assert isinstance(app.screen, ExportModal)
-        assert "exists" in text_of(app, "#export-error")
+        assert "kept as it was" in text_of(app, "#export-error")
+        assert json.loads(bundle_path.read_text()) == bundle
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("ctrl+o")

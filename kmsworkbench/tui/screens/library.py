@@ -20,20 +20,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from kmsworkbench.pairs import BundleError, PairExistsError, PairRecord, validate_name
 from kmsworkbench.service import format_context_for_cli
 from kmsworkbench.tui.app import BackendChanged
 from kmsworkbench.tui.screens.base import WorkbenchModal, WorkbenchScreen
-from kmsworkbench.tui.screens.result import EXPORT_FORMATS, export_bytes, write_new_file
+from kmsworkbench.tui.screens.export import ExportModal
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 
 if TYPE_CHECKING:
     from kmsworkbench.tui.app import WorkbenchApp
 
-_SUFFIX = {value: suffix for value, _, suffix in EXPORT_FORMATS}
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "Name"),
@@ -435,103 +434,6 @@ class RenameModal(WorkbenchModal[str]):
         self.dismiss(None)
 
     @on(Button.Pressed, "#rename-cancel-button")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(None)
-
-
-class ExportModal(WorkbenchModal[str]):
-    """Write the public key (PEM, DER, JWK) or a bundle of the pair to a new file."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="export-cancel"),
-    ]
-
-    def __init__(self, record: PairRecord) -> None:
-        super().__init__(classes="dialog-screen")
-        self.record = record
-        self._path_edited = False
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="export-dialog"):
-            yield Label(f"Export {self.record.name}", classes="dialog-title", markup=False)
-            yield Select(
-                [(label, value) for value, label, _ in EXPORT_FORMATS],
-                value="PEM",
-                allow_blank=False,
-                id="export-format",
-            )
-            yield Input(str(self._default_path("PEM")), id="export-path")
-            yield Static(
-                "A bundle holds the public key and the encrypted private key with its "
-                "context; it is written 0600. Nothing is overwritten.",
-                id="export-note",
-                markup=False,
-            )
-            yield Static("", id="export-error", classes="field-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="export-cancel-button")
-                yield Button("Export", id="export-ok", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
-
-    def _default_path(self, fmt: str) -> Path:
-        return Path.cwd() / f"{self.record.name}{_SUFFIX[fmt]}"
-
-    @property
-    def export_format(self) -> str:
-        value = self.query_one("#export-format", Select).value
-        return value if isinstance(value, str) else "PEM"
-
-    @on(Select.Changed, "#export-format")
-    def _format_changed(self) -> None:
-        if not self._path_edited:
-            self.query_one("#export-path", Input).value = str(
-                self._default_path(self.export_format)
-            )
-            self._path_edited = False
-
-    @on(Input.Changed, "#export-path")
-    def _path_changed(self, event: Input.Changed) -> None:
-        self._path_edited = event.value != str(self._default_path(self.export_format))
-
-    @on(Input.Submitted, "#export-path")
-    @on(Button.Pressed, "#export-ok")
-    def _ok(self) -> None:
-        error = self.query_one("#export-error", Static)
-        raw = self.query_one("#export-path", Input).value.strip()
-        if not raw:
-            _show_problem(error, "Give a file name.")
-            return
-        path = Path(raw).expanduser()
-        if path.exists():
-            _show_problem(error, f"{path} exists; choose another name (nothing is overwritten).")
-            return
-        if not path.parent.is_dir():
-            _show_problem(error, f"The folder {path.parent} does not exist.")
-            return
-        fmt = self.export_format
-        try:
-            bundle = (
-                self.workbench.library().export_bundle([self.record.name])
-                if fmt == "BUNDLE"
-                else None
-            )
-        except KeyError:
-            _show_problem(error, f"{self.record.name} is no longer in the library.")
-            return
-        data = export_bytes(self.record, fmt, bundle)
-        try:
-            write_new_file(path, data, 0o600 if fmt == "BUNDLE" else 0o644)
-        except OSError as exc:
-            self.workbench.show_error(exc)
-            return
-        self.dismiss(str(path))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#export-cancel-button")
     def _cancel_pressed(self) -> None:
         self.dismiss(None)
 

@@ -1,6 +1,7 @@
 """The generated pair: key ARN, spec, KeyMaterialId, the public key (PEM, fingerprint,
 summary), the encrypted private key (size and base64). It is already in the library; here it
-can be renamed, its public key copied, and the public key or the bundle exported to a file.
+can be renamed, its public key copied, and the public key or the bundle exported to a file
+(Ctrl+S: the export dialog asks the format and the file).
 
 No plaintext private key exists on this screen: GenerateDataKeyPairWithoutPlaintext never
 returns one."""
@@ -9,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,37 +17,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kmsworkbench.pairs import PairExistsError, PairRecord, validate_name
 from kmsworkbench.tui.screens.base import WorkbenchScreen
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
-
-EXPORT_FORMATS: tuple[tuple[str, str, str], ...] = (
-    # (value, label, file suffix)
-    ("PEM", "Public key, PEM", ".pub.pem"),
-    ("DER", "Public key, DER", ".pub.der"),
-    ("JWK", "Public key, JWK", ".pub.jwk.json"),
-    ("BUNDLE", "Bundle (public + encrypted private key, context)", ".bundle.json"),
-)
-_SUFFIX = {value: suffix for value, _, suffix in EXPORT_FORMATS}
-
-
-def export_bytes(record: PairRecord, fmt: str, bundle: dict[str, object] | None = None) -> bytes:
-    """What an export of ``record`` in ``fmt`` writes."""
-    if fmt == "BUNDLE":
-        if bundle is None:
-            raise ValueError("a bundle export needs the library's bundle")
-        return (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return record.export_public_key(fmt)
-
-
-def write_new_file(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to a file that must not exist yet (never overwrites)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
 
 
 class ResultScreen(WorkbenchScreen):
@@ -69,7 +43,6 @@ class ResultScreen(WorkbenchScreen):
     def __init__(self, record: PairRecord) -> None:
         super().__init__()
         self.record = record
-        self._path_edited = False
 
     def compose(self) -> ComposeResult:
         from kmsworkbench.keypairs import load_public_key
@@ -107,21 +80,10 @@ class ResultScreen(WorkbenchScreen):
                     id="result-ciphertext",
                     markup=False,
                 )
-            with Vertical(classes="section", id="result-export-section"):
-                yield Label("Export to a file", classes="section-title")
-                yield Select(
-                    [(label, value) for value, label, _ in EXPORT_FORMATS],
-                    value="PEM",
-                    allow_blank=False,
-                    id="result-format",
-                )
-                with Horizontal(classes="input-row"):
-                    yield Input(str(self._default_path("PEM")), id="result-path")
-                    yield Button("Export", id="result-export-button", variant="primary")
-                yield Static("", id="result-export-status", markup=False)
             with Horizontal(classes="button-row"):
                 yield Button("Use this pair", id="result-workbench-button", variant="primary")
                 yield Button("Copy public key PEM", id="result-copy")
+                yield Button("Export…", id="result-export-button")
                 yield Button("Another pair", id="result-back-button")
                 yield Button("Back to keys", id="result-keys-button")
         yield WorkbenchFooter()
@@ -151,9 +113,6 @@ class ResultScreen(WorkbenchScreen):
             text.append("Decrypt will need exactly this encryption context.", style="italic")
         return text
 
-    def _default_path(self, fmt: str) -> Path:
-        return Path.cwd() / f"{self.record.name}{_SUFFIX[fmt]}"
-
     # -- rename --------------------------------------------------------------------------
 
     @on(Input.Submitted, "#result-name")
@@ -169,62 +128,24 @@ class ResultScreen(WorkbenchScreen):
                 problem = str(exc).strip("'\"")
             else:
                 self.notify(f"Renamed to {new}", title="Library")
-                if not self._path_edited:
-                    self._set_default_path()
         error.update(problem or "")
         error.set_class(bool(problem), "-visible")
 
     # -- export --------------------------------------------------------------------------
 
-    @property
-    def export_format(self) -> str:
-        value = self.query_one("#result-format", Select).value
-        return value if isinstance(value, str) else "PEM"
+    def action_export(self) -> None:
+        """Ask the format and the file (the export dialog), then write it."""
+        from kmsworkbench.tui.screens.export import ExportModal
 
-    def _set_default_path(self) -> None:
-        path_input = self.query_one("#result-path", Input)
-        path_input.value = str(self._default_path(self.export_format))
-        self._path_edited = False
+        def exported(path: str | None) -> None:
+            if path:
+                self.notify(f"Wrote {path}", title="Exported")
 
-    @on(Select.Changed, "#result-format")
-    def _format_changed(self) -> None:
-        if not self._path_edited:
-            self._set_default_path()
+        self.app.push_screen(ExportModal(self.record), exported)
 
-    @on(Input.Changed, "#result-path")
-    def _path_changed(self, event: Input.Changed) -> None:
-        self._path_edited = event.value != str(self._default_path(self.export_format))
-
-    @on(Input.Submitted, "#result-path")
     @on(Button.Pressed, "#result-export-button")
     def _export_pressed(self) -> None:
         self.action_export()
-
-    def action_export(self) -> None:
-        fmt = self.export_format
-        status = self.query_one("#result-export-status", Static)
-        raw = self.query_one("#result-path", Input).value.strip()
-        if not raw:
-            status.update("Give a file name.")
-            return
-        path = Path(raw).expanduser()
-        if path.exists():
-            status.update(f"{path} exists; choose another name (nothing is overwritten).")
-            return
-        if not path.parent.is_dir():
-            status.update(f"The folder {path.parent} does not exist.")
-            return
-        bundle = (
-            self.workbench.library().export_bundle([self.record.name]) if fmt == "BUNDLE" else None
-        )
-        data = export_bytes(self.record, fmt, bundle)
-        try:
-            write_new_file(path, data, 0o600 if fmt == "BUNDLE" else 0o644)
-        except OSError as exc:
-            self.workbench.show_error(exc)
-            return
-        status.update(f"Wrote {len(data)} bytes to {path}")
-        self.notify(f"Wrote {path}", title="Exported")
 
     # -- copy and navigation -------------------------------------------------------------
 
