@@ -29,6 +29,13 @@ _FORBIDDEN_KEYS = frozenset(
     {"private_key_plaintext", "PrivateKeyPlaintext", "private_key", "Plaintext", "private_der"}
 )
 
+# Bounds on what a record may hold (far above any real pair: an ML-DSA-87 public key is
+# 2,592 bytes, a KMS ciphertext at most 6,144; KMS caps an encryption context at 8 KiB).
+MAX_RECORD_BYTES = 256 * 1024
+MAX_KEY_BYTES = 16 * 1024
+MAX_CONTEXT_BYTES = 8 * 1024
+MAX_FIELD_CHARS = 2048
+
 PUBLIC_FORMATS = ("PEM", "DER", "JWK", "OPENSSH")
 PRIVATE_FORMATS = ("raw", "base64")
 
@@ -39,6 +46,18 @@ class PairExistsError(ValueError):
 
 class BundleError(ValueError):
     """A bundle (or a record in it) that cannot be imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedFile:
+    """A file in the library folder that cannot be read as a pair, and why."""
+
+    path: Path
+    reason: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
 
 
 def validate_name(name: str) -> str | None:
@@ -55,13 +74,54 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(value: object, what: str) -> bytes:
+def _unb64(value: object, what: str, limit: int = MAX_KEY_BYTES) -> bytes:
     if not isinstance(value, str) or not value:
         raise BundleError(f"{what} must be a non-empty base64 string")
+    if len(value) > limit * 4 // 3 + 4:
+        raise BundleError(f"{what} is larger than any key ({len(value)} base64 characters)")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise BundleError(f"{what} is not valid base64") from None
+
+
+def _checked_public_key(der: bytes, spec: str) -> None:
+    """The public key parses and is a key of ``spec`` (so a record that imports also
+    exports, verifies and encrypts)."""
+    from kmsworkbench.keypairs import KeyFormatError, load_public_key
+    from kmsworkbench.keypairs.specs import SPECS
+
+    if spec not in SPECS:
+        raise BundleError(f"key_pair_spec {spec!r} is not a key pair spec this version knows")
+    try:
+        info = load_public_key(der)
+    except (KeyFormatError, ValueError, TypeError) as exc:
+        raise BundleError(f"public_key is not a readable public key ({exc})") from None
+    if info.spec != spec:
+        raise BundleError(f"public_key is a {info.spec} key, but key_pair_spec says {spec}")
+
+
+def _context_bytes(ctx: dict[str, str]) -> int:
+    return sum(
+        len(k.encode("utf-8", "replace")) + len(v.encode("utf-8", "replace"))
+        for k, v in ctx.items()
+    )
+
+
+def parse_created_at(raw: object) -> datetime:
+    """An ISO 8601 time as an aware UTC datetime; BundleError if it is not one or is out of
+    range (a time far in the past used to overflow when converted)."""
+    if raw is None or raw == "":
+        return datetime.now(UTC)
+    if not isinstance(raw, str) or len(raw) > 64:
+        raise BundleError(f"created_at is not an ISO 8601 time: {str(raw)[:64]!r}")
+    try:
+        created = datetime.fromisoformat(raw)
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+        return created.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise BundleError(f"created_at is not a usable ISO 8601 time: {raw!r}") from None
 
 
 @dataclass
@@ -102,6 +162,8 @@ class PairRecord:
         for key in ("name", "key_arn", "key_pair_spec", "backend"):
             if not isinstance(d.get(key), str) or not d[key]:
                 raise BundleError(f"the record field {key!r} must be a non-empty string")
+            if len(d[key]) > MAX_FIELD_CHARS:
+                raise BundleError(f"the record field {key!r} is too long ({len(d[key])} chars)")
         problem = validate_name(d["name"])
         if problem:
             raise BundleError(problem)
@@ -110,28 +172,26 @@ class PairRecord:
             isinstance(k, str) and isinstance(v, str) for k, v in ctx.items()
         ):
             raise BundleError("encryption_context must map strings to strings")
+        if _context_bytes(ctx) > MAX_CONTEXT_BYTES:
+            raise BundleError("encryption_context is larger than KMS allows (8 KiB)")
         kmid = d.get("key_material_id")
-        if kmid is not None and not isinstance(kmid, str):
+        if kmid is not None and (not isinstance(kmid, str) or len(kmid) > MAX_FIELD_CHARS):
             raise BundleError("key_material_id must be a string or null")
-        created_raw = d.get("created_at")
-        try:
-            created = datetime.fromisoformat(created_raw) if created_raw else datetime.now(UTC)
-        except (TypeError, ValueError):
-            raise BundleError(f"created_at is not an ISO 8601 time: {created_raw!r}") from None
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=UTC)
+        created = parse_created_at(d.get("created_at"))
+        public_key = _unb64(d.get("public_key"), "public_key")
+        _checked_public_key(public_key, d["key_pair_spec"])
         return cls(
             name=d["name"],
             key_arn=d["key_arn"],
             key_pair_spec=d["key_pair_spec"],
             encryption_context=dict(ctx),
-            public_key=_unb64(d.get("public_key"), "public_key"),
+            public_key=public_key,
             private_key_ciphertext=_unb64(
                 d.get("private_key_ciphertext"), "private_key_ciphertext"
             ),
             backend=d["backend"],
             key_material_id=kmid,
-            created_at=created.astimezone(UTC),
+            created_at=created,
         )
 
     # --- exports -----------------------------------------------------------------
@@ -166,6 +226,34 @@ class PairRecord:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(PRIVATE_FORMATS)}")
 
 
+MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+
+
+def read_json_file(path: Path, limit: int) -> Any:
+    """The JSON in ``path``; BundleError (with the reason in plain words) for a file that is
+    too large, not UTF-8, not JSON, or nested deeper than any record."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise BundleError(f"the file is larger than any record ({limit} bytes at most)")
+    return loads(data)
+
+
+def loads(data: bytes | str, what: str = "the file") -> Any:
+    """JSON text to a value; BundleError for text that is empty, not UTF-8, not JSON or
+    nested deeper than Python's parser goes (a RecursionError traceback before)."""
+    if not data.strip():
+        raise BundleError(f"{what} is empty")
+    try:
+        return json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+    except UnicodeDecodeError as exc:
+        raise BundleError(f"{what} is not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"{what} is not complete JSON ({exc.msg} at {exc.pos})") from None
+    except RecursionError:
+        raise BundleError(f"{what} holds JSON nested deeper than any record") from None
+
+
 class PairLibrary:
     """The pairs kept under ``data_dir/pairs``. Thread-safe within a process."""
 
@@ -173,7 +261,14 @@ class PairLibrary:
         self.data_dir = Path(data_dir)
         self.folder = self.data_dir / PAIRS_FOLDER
         self._lock = threading.RLock()
-        self.skipped: list[tuple[Path, str]] = []  # damaged files met by list()
+        self.damaged: list[DamagedFile] = []  # damaged files met by the last list()
+        # Temporary files a killed writer left behind (a live writer's are locked, kept).
+        self.removed_temps = paths.remove_stale_temps(self.folder)
+
+    @property
+    def skipped(self) -> list[tuple[Path, str]]:
+        """The damaged files of the last list(), as (path, reason)."""
+        return [(d.path, d.reason) for d in self.damaged]
 
     def _path(self, name: str) -> Path:
         problem = validate_name(name)
@@ -190,23 +285,27 @@ class PairLibrary:
         )
 
     def _read(self, path: Path) -> PairRecord:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        record = PairRecord.from_json(data)
+        record = PairRecord.from_json(read_json_file(path, MAX_RECORD_BYTES))
         if record.name != path.stem:
             raise BundleError(f"the file is named {path.stem!r} but holds {record.name!r}")
         return record
 
+    def _pair_files(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.glob("*.json") if not p.name.startswith("."))
+
     def list(self) -> list[PairRecord]:
-        """Every pair, newest first. Damaged files are skipped (see ``skipped``)."""
+        """Every pair, newest first. A damaged file never stops the others: it is left out
+        and reported in ``damaged`` with the reason."""
         records: list[PairRecord] = []
-        skipped: list[tuple[Path, str]] = []
-        if self.folder.is_dir():
-            for path in sorted(self.folder.glob("*.json")):
-                try:
-                    records.append(self._read(path))
-                except (OSError, ValueError) as exc:
-                    skipped.append((path, str(exc)))
-        self.skipped = skipped
+        damaged: list[DamagedFile] = []
+        for path in self._pair_files():
+            try:
+                records.append(self._read(path))
+            except (OSError, BundleError) as exc:
+                damaged.append(DamagedFile(path, str(exc)))
+        self.damaged = damaged
         records.sort(key=lambda r: (r.created_at, r.name), reverse=True)
         return records
 

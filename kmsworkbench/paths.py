@@ -155,14 +155,18 @@ def replace_file(path: str | os.PathLike[str], data: bytes | str) -> Path:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-    # fsync the folder so the rename itself survives a crash.
+    fsync_folder(target.parent)  # so the rename itself survives a crash
+    return target
+
+
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
+    """fsync a folder, so the names just made or renamed in it survive a crash."""
     with contextlib.suppress(OSError):
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+        dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    return target
 
 
 def touch_private(path: str | os.PathLike[str]) -> Path:

@@ -68,7 +68,7 @@ def write_file(path: str | os.PathLike[str], data: bytes | str, *, overwrite: bo
     but never changing the mode of a folder that already exists."""
     target = Path(path).expanduser()
     if not target.parent.exists():
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        paths.ensure_private_dir(target.parent)  # every missing parent 0700, whatever the umask
     if not overwrite and target.exists():
         raise UsageError(f"{target} already exists; not overwriting it.")
     return paths.replace_file(target, data)

@@ -22,9 +22,16 @@ def open_library(args: argparse.Namespace) -> PairLibrary:
 
 def get_pair(library: PairLibrary, name: str) -> PairRecord:
     """The pair called ``name``; a UsageError that says how to list them when there is none."""
+    from kmsworkbench.pairs import BundleError
+
     try:
         return library.get(name)
     except KeyError:
         raise UsageError(
             f"No pair named {name!r} in the library (kmsworkbench pairs list)."
+        ) from None
+    except (BundleError, OSError) as exc:
+        raise UsageError(
+            f"The pair {name!r} is damaged in the library: {exc}. 'kmsworkbench pairs check' "
+            "lists every damaged file; import the pair again from a bundle if you have one."
         ) from None

@@ -1,4 +1,4 @@
-"""``kmsworkbench pairs list|show|export|import|delete|rename``: the library of pairs."""
+"""``kmsworkbench pairs list|check|show|export|import|delete|rename``: the library of pairs."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
 
     ls = sub.add_parser("list", parents=parents, help="list the pairs, newest first")
     ls.set_defaults(func=run_list)
+
+    check = sub.add_parser(
+        "check", parents=parents, help="read every file of the library; list the damaged ones"
+    )
+    check.set_defaults(func=run_check)
 
     show = sub.add_parser("show", parents=parents, help="one pair in full")
     show.add_argument("name")
@@ -81,9 +86,41 @@ def _summary_row(record: Any) -> dict[str, Any]:
 def run_list(args: argparse.Namespace) -> int:
     library = open_library(args)
     records = library.list()
-    for path, reason in library.skipped:
-        note(f"skipped damaged pair file {path.name}: {reason}")
-    emit({"Pairs": [_summary_row(r) for r in records]}, args, "Pairs")
+    out: dict[str, Any] = {"Pairs": [_summary_row(r) for r in records]}
+    if library.damaged:
+        out["Damaged"] = _damaged_rows(library)
+        note(
+            f"{len(library.damaged)} damaged file(s) in {library.folder} left out "
+            "(kmsworkbench pairs check lists them with the reasons)."
+        )
+    emit(out, args, "Pairs")
+    return 0
+
+
+def _damaged_rows(library: Any) -> list[dict[str, str]]:
+    return [{"File": str(d.path), "Reason": d.reason} for d in library.damaged]
+
+
+@guarded
+def run_check(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    records = library.list()
+    emit(
+        {
+            "Folder": str(library.folder),
+            "Sound": len(records),
+            "Damaged": _damaged_rows(library),
+            "TemporaryFilesRemoved": [str(p) for p in library.removed_temps],
+        },
+        args,
+        "Library check",
+    )
+    if library.damaged:
+        note(
+            f"{len(library.damaged)} damaged file(s). They are never changed or removed by "
+            "kmsworkbench; move them away, or delete them, once you have what you need."
+        )
+        return 255
     return 0
 
 
@@ -146,7 +183,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 @guarded
 def run_import(args: argparse.Namespace) -> int:
-    from kmsworkbench.pairs import BundleError
+    from kmsworkbench.pairs import MAX_BUNDLE_BYTES, BundleError, loads
 
     if args.bundle == "-":
         text = sys.stdin.read()
@@ -155,10 +192,10 @@ def run_import(args: argparse.Namespace) -> int:
     else:
         text = read_text_param("bundle", "file://" + args.bundle)
     try:
-        bundle = json.loads(text)
+        if len(text) > MAX_BUNDLE_BYTES:
+            raise BundleError("it is larger than any bundle")
+        bundle = loads(text, "the bundle")
         records = open_library(args).import_bundle(bundle)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"The bundle is not JSON: {exc}") from None
     except BundleError as exc:
         raise UsageError(f"Cannot import the bundle: {exc}") from None
     emit({"Imported": [r.name for r in records]}, args, "Imported")

@@ -1,4 +1,5 @@
-"""``kmsworkbench sandbox env``, ``sandbox info`` (and ``sandbox clock``, in sandbox_clock.py).
+"""``kmsworkbench sandbox env``, ``sandbox info`` (and ``sandbox clock``, in sandbox_clock.py;
+``sandbox check/backup/restore/reset``, in sandbox_data.py).
 
 ``sandbox env`` prints shell lines that point the AWS CLI, boto3 and the SDKs at a served
 sandbox (``kmsworkbench serve``)::
@@ -76,9 +77,10 @@ def register(
         help="print the sandbox's folder, region, account and access key id",
     )
     info.set_defaults(func=run_info)
-    from kmsworkbench.commands import sandbox_clock
+    from kmsworkbench.commands import sandbox_clock, sandbox_data
 
     sandbox_clock.register(sub, parents)
+    sandbox_data.register(sub, parents)
     parser.set_defaults(func=lambda args: _help(parser))
 
 

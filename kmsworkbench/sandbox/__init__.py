@@ -26,7 +26,7 @@ from kmsworkbench.sandbox import protocol
 from kmsworkbench.sandbox.core.clock import SandboxClock
 from kmsworkbench.sandbox.core.context import REGION_RE, partition_of
 from kmsworkbench.sandbox.engine import Engine
-from kmsworkbench.sandbox.store import Store
+from kmsworkbench.sandbox.store import Store, StoreError
 
 __all__ = ["DEFAULT_REGION", "Sandbox"]
 
@@ -138,6 +138,8 @@ class Sandbox:
             return protocol.error_response(errors.err("region_invalid", region=region))
         try:
             self.ensure_region(use)
+        except StoreError as exc:
+            return protocol.error_response(errors.err("store_unusable", problem=str(exc)))
         except Exception:  # handle never raises
             return protocol.error_response(errors.err("region_unprepared", region=use))
         return protocol.handle(self.engine, target, body, use)

@@ -333,6 +333,8 @@ TABLE: dict[str, Entry] = {
                                "sandbox"),
     "internal_error": Entry("KMSInternalException",
                             "The request could not be completed: internal error.", "sandbox"),
+    "store_unusable": Entry("KMSInternalException", "The sandbox cannot use its store: {problem}",
+                            "sandbox", "a damaged store file, found while running"),
 }
 # fmt: on
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from kmsworkbench.sandbox import errors as E
 from kmsworkbench.sandbox.engine import Engine
+from kmsworkbench.sandbox.integrity import StoreError
 from kmsworkbench.sandbox.validation import operation_names, service_model, validate
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -159,6 +160,10 @@ def handle(
         return 200, _headers(request_id, payload), payload
     except E.KmsError as error:
         return error_response(error, request_id)
+    except StoreError as exc:
+        # A damaged store is not a passing problem: say which file and what to do.
+        logger.error("sandbox store unusable in request %s: %s", request_id, exc)
+        return error_response(E.err("store_unusable", problem=str(exc)), request_id)
     except Exception as exc:  # the protocol boundary answers, never raises
         # Only the exception type is logged: messages could carry request data.
         logger.error("internal error %s in request %s", type(exc).__name__, request_id)

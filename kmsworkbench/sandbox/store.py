@@ -10,8 +10,8 @@ default Region, credentials, seeded Regions), ``keys`` (per Region), ``key_mater
 keys' own secret material -- the sandbox's stand-in for an HSM; data key pairs are never
 stored), ``aliases``, ``tags`` and ``grants``.
 
-Opening checks before it writes anything (``integrity``): a zero-length, foreign, damaged or
-newer store raises :class:`StoreError` and is left exactly as it was. A new store is made
+Opening (``storefile``) checks before it writes anything: a zero-length, foreign, damaged
+or newer store raises :class:`StoreError` and is left exactly as it was. A new store is made
 whole under a temporary name and linked into place, so no process ever sees half a store.
 """
 
@@ -22,19 +22,32 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kmsworkbench.paths import FILE_MODE, ensure_private_dir, private_temp, remove_stale_temps
+from kmsworkbench.paths import FILE_MODE, ensure_private_dir, remove_stale_temps
 from kmsworkbench.sandbox import integrity
-from kmsworkbench.sandbox.integrity import StoreDamaged, StoreError, StoreTooNew
-from kmsworkbench.sandbox.migrations import SCHEMA_VERSION, SchemaError, SchemaTooNew, migrate
+from kmsworkbench.sandbox.integrity import StoreDamagedError, StoreError, StoreTooNewError
+from kmsworkbench.sandbox.migrations import SCHEMA_VERSION
+from kmsworkbench.sandbox.storefile import (
+    DB_NAME,
+    create_store,
+    exclusive_folder,
+    hold_folder,
+    open_checked,
+)
 
-__all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "StoreDamaged", "StoreError", "StoreTooNew"]
-
-DB_NAME = "sandbox.sqlite3"
-BUSY_TIMEOUT_MS = 30_000
+__all__ = [
+    "DB_NAME",
+    "SCHEMA_VERSION",
+    "Store",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreTooNewError",
+    "exclusive_folder",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,69 +153,6 @@ _GRANT_COLUMNS = (
 )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return conn
-
-
-def _create(path: Path) -> None:
-    """Make a new store at ``path``: built whole under a locked temporary name, then linked
-    into place (link never replaces a file: if another process made one first, keep it)."""
-    fd, tmp = private_temp(path.parent, path.name)
-    try:
-        conn = _connect(tmp)
-        try:
-            conn.execute("PRAGMA journal_mode = MEMORY")  # a crash here leaves only the tmp
-            migrate(conn, new=True)
-        finally:
-            conn.close()
-        os.fsync(fd)
-        with contextlib.suppress(FileExistsError, FileNotFoundError):
-            os.link(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        os.close(fd)
-
-
-def _open_checked(path: Path) -> sqlite3.Connection:
-    """Check ``path`` (header, quick_check, schema), migrate it, and return its connection
-    in WAL mode. Nothing is written to a store that fails a check."""
-    integrity.check_header(path)
-    try:
-        conn = _connect(path)
-    except sqlite3.Error as exc:
-        raise StoreError(path, f"cannot be opened ({exc})") from exc
-    try:
-        problems = integrity.quick_check(conn)
-        if problems:
-            raise StoreDamaged(
-                path, f"is damaged (SQLite quick_check: {integrity.describe(problems)})"
-            )
-        migrate(conn)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    except SchemaTooNew as exc:
-        conn.close()
-        raise StoreTooNew(path, f"cannot be opened: {exc}") from None
-    except SchemaError as exc:
-        conn.close()
-        raise StoreDamaged(path, f"is not usable: {exc}") from None
-    except sqlite3.Error as exc:
-        conn.close()
-        if integrity.is_damage(exc):
-            raise StoreDamaged(path, f"is damaged (SQLite: {exc})") from None
-        raise StoreError(path, f"cannot be opened ({exc})") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
 class Store:
     """The SQLite store of one data folder. Use every query inside :meth:`transaction`."""
 
@@ -211,10 +161,18 @@ class Store:
         self.path = self.data_dir / DB_NAME
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
-        remove_stale_temps(self.data_dir, DB_NAME)
-        if not self.path.exists() and not self.path.is_symlink():
-            _create(self.path)
-        self._conn = _open_checked(self.path)
+        self.damage: str | None = None  # set when SQLite reports damage while running
+        folder_fd = hold_folder(self.data_dir, self.path)
+        # Closed by close(), or when the Store is garbage collected unclosed.
+        self._release_folder = weakref.finalize(self, os.close, folder_fd)
+        try:
+            remove_stale_temps(self.data_dir, DB_NAME)
+            if not self.path.exists() and not self.path.is_symlink():
+                create_store(self.path)
+            self._conn = open_checked(self.path)
+        except BaseException:
+            self._release_folder()
+            raise
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):
                 Path(str(self.path) + suffix).chmod(FILE_MODE)
@@ -233,22 +191,48 @@ class Store:
         Nested use joins the outer transaction."""
         with self._lock:
             conn = self.conn
+            if self.damage is not None:
+                raise StoreDamagedError(self.path, self.damage)
             if conn.in_transaction:
                 yield conn
                 return
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                if not integrity.is_damage(exc):
+                    raise
+                # Found damaged while running: from now on this Store refuses every
+                # transaction (nothing more is written to it) with the same message.
+                self.damage = integrity.damage_problem(exc)
+                raise StoreDamagedError(self.path, self.damage) from None
+
+    def snapshot(self) -> bytes:
+        """A consistent image of the whole store (SQLite's online backup API, one read
+        transaction, so concurrent writers in other processes are fine), as the bytes of a
+        rollback-journal database file (a WAL flag would keep it from being deserialised)."""
+        with self._lock:
+            copy = sqlite3.connect(":memory:")
+            try:
+                self.conn.backup(copy)
+                image = bytearray(copy.serialize())
+            finally:
+                copy.close()
+        image[18:20] = b"\x01\x01"  # file format read/write versions: legacy, not WAL
+        return bytes(image)
 
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                self._release_folder()
 
     @property
     def closed(self) -> bool:

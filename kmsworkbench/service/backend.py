@@ -107,6 +107,22 @@ class Backend:
         """The sandbox data folder (the default location when none was given)."""
         return self.data_dir if self.data_dir is not None else paths.data_dir()
 
+    def store_problem(self) -> str | None:
+        """For a sandbox backend whose store exists: None when it opens and passes its checks
+        (header, quick_check, schema), else the full message saying what is wrong and how to
+        get it back. Run before the TUI starts, so it never starts on a damaged store."""
+        if self.kind != "sandbox":
+            return None
+        from kmsworkbench.sandbox.store import DB_NAME, Store, StoreError
+
+        if not (self.resolved_data_dir / DB_NAME).exists():
+            return None  # a new folder: the first call makes its store
+        try:
+            Store(self.resolved_data_dir).close()
+        except StoreError as exc:
+            return str(exc)
+        return None
+
     def label(self, effective_region: str | None = None) -> str:
         """One line for a header: which KMS, where, which region. ``effective_region`` is
         the region the client actually uses, when the caller knows it."""

@@ -299,6 +299,15 @@ def explain(
             "A grant token passed with --grant-tokens is not valid.",
             "Use the token CreateGrant returned, unchanged; or leave --grant-tokens out.",
         )
+    if code in ("StoreDamagedError", "StoreTooNewError", "StoreError") or (
+        code == "KMSInternalException" and "cannot use its store" in message
+    ):
+        return (
+            "The sandbox's store file cannot be used, so retrying will not help; nothing is "
+            "written to it.",
+            "Run 'kmsworkbench sandbox check' for a full report, or restore a backup into a "
+            "new folder with 'kmsworkbench sandbox restore'.",
+        )
     if code in ("KMSInternalException", "DependencyTimeoutException", "KeyUnavailableException"):
         return (
             "KMS had a temporary internal problem.",

@@ -135,6 +135,11 @@ class KmsSession:
             close = getattr(client, "close", None)
             if callable(close):
                 close()
+            # An in-process sandbox client owns its Sandbox: close its store (and the
+            # folder lock that tells reset and restore it is in use).
+            sandbox = getattr(client, "_kmsworkbench_sandbox", None)
+            if sandbox is not None:
+                sandbox.close()
 
     def __enter__(self) -> KmsSession:
         return self

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -546,6 +547,10 @@ def run(args: argparse.Namespace) -> int:
     """Start the TUI (``kmsworkbench`` with no command). Returns the exit code."""
     settings = config.load()
     backend = backend_from_settings(args, settings)
+    problem = backend.store_problem()
+    if problem is not None:  # never start on a damaged sandbox store
+        sys.stderr.write(f"kmsworkbench: {problem}\n")
+        return 1
     lessons = getattr(args, "lessons", None)
     app = WorkbenchApp(
         backend=backend, settings=settings, lessons_dir=Path(lessons) if lessons else None

@@ -28,7 +28,7 @@ from kmsworkbench.sandbox.migrations import (
     migrate,
     stored_version,
 )
-from kmsworkbench.sandbox.store import DB_NAME, StoreTooNew
+from kmsworkbench.sandbox.store import DB_NAME, StoreTooNewError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stores"
 FIXTURE_DIRS = sorted(FIXTURES.glob("v*/"), key=lambda p: int(p.name[1:]))
@@ -194,7 +194,7 @@ def test_a_store_newer_than_the_code_is_refused_untouched(tmp_path: Path) -> Non
     conn.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(99),))
     conn.close()
     before = (data / DB_NAME).read_bytes()
-    with pytest.raises(StoreTooNew) as info:
+    with pytest.raises(StoreTooNewError) as info:
         Sandbox.open(data)
     message = str(info.value)
     assert str(data / DB_NAME) in message and "newer kmsworkbench" in message

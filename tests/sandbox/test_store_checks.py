@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kmsworkbench.sandbox import Sandbox
-from kmsworkbench.sandbox.store import DB_NAME, Store, StoreDamaged
+from kmsworkbench.sandbox.store import DB_NAME, Store, StoreDamagedError
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "stores" / "v1" / DB_NAME
 PAGE = 4096
@@ -79,7 +79,7 @@ def test_a_bad_store_is_refused_and_left_as_it_was(tmp_path: Path, case: str) ->
     make(data / DB_NAME)
     before = _digest(data)
     for _ in range(2):  # and again: the first refusal changed nothing
-        with pytest.raises(StoreDamaged) as info:
+        with pytest.raises(StoreDamagedError) as info:
             Sandbox.open(data)
         message = str(info.value)
         assert str(data / DB_NAME) in message
@@ -113,3 +113,42 @@ def test_a_good_store_copied_in_opens(tmp_path: Path) -> None:
     data.mkdir(mode=0o700)
     shutil.copy2(FIXTURE, data / DB_NAME)
     Store(data).close()
+
+
+class _FailingConnection:
+    """Stands in for a connection whose file went bad while the store was open."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real = real
+        self.calls = 0
+        self.in_transaction = False
+
+    def execute(self, *args: object) -> object:
+        self.calls += 1
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_damage_found_while_running_is_reported_and_nothing_more_is_tried(
+    tmp_path: Path,
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from kmsworkbench.sandbox.inprocess import make_client
+
+    kms = make_client(tmp_path / "data")
+    store = kms._kmsworkbench_sandbox.store
+    failing = _FailingConnection(store._conn)
+    store._conn = failing  # type: ignore[assignment]
+    for _ in range(2):
+        with pytest.raises(ClientError) as info:
+            kms.list_keys()
+        error = info.value.response["Error"]
+        assert error["Code"] == "KMSInternalException"
+        assert "cannot use its store" in error["Message"]
+        assert str(tmp_path / "data" / DB_NAME) in error["Message"]
+        assert "is damaged" in error["Message"]
+    assert failing.calls == 1  # found once; every later transaction is refused up front
+    kms._kmsworkbench_sandbox.close()
