@@ -203,6 +203,7 @@ class LibraryScreen(WorkbenchScreen):
         Binding("ctrl+s", "export", "Export", id="lib-export"),
         Binding("ctrl+o", "import_bundle", "Import", id="lib-import", show=False),
         Binding("ctrl+y", "copy_pem", "Copy PEM", id="lib-copy-pem", show=False),
+        Binding("ctrl+t", "asn1", "ASN.1", id="lib-asn1", show=False),
         Binding("f5", "reload", "Reload", id="lib-reload", show=False),
         Binding("escape", "back", "Back", id="lib-back"),
     ]
@@ -212,6 +213,7 @@ class LibraryScreen(WorkbenchScreen):
         ("pairs: delete pair", "Remove the highlighted pair (asks first)", "delete"),
         ("pairs: import bundle", "Add the pairs of a bundle file", "import_bundle"),
         ("pairs: reload library", "Read the library folder again", "reload"),
+        ("view: public key ASN.1 and formats", "Every field named; PEM, JWK, OpenSSH", "asn1"),
     ]
 
     def __init__(self, select: str | None = None) -> None:
@@ -305,6 +307,15 @@ class LibraryScreen(WorkbenchScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_asn1(self) -> None:
+        from kmsworkbench.tui.screens.asn1 import Asn1Modal
+
+        record = self._need_record()
+        if record is not None:
+            self.app.push_screen(
+                Asn1Modal(f"Inside the public key of {record.name}", record.public_key)
+            )
 
     def action_copy_pem(self) -> None:
         record = self._need_record()

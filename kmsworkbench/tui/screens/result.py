@@ -35,8 +35,10 @@ class ResultScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+y", "copy_pem", "Copy PEM", id="result-copy-pem", show=False),
         Binding("ctrl+s", "export", "Export", id="result-export"),
+        Binding("ctrl+t", "asn1", "ASN.1", id="result-asn1", show=False),
         Binding("escape", "back", "Back", id="result-back"),
-        Binding("f3", "keys", "Keys", id="result-keys", show=False),
+        # F3 is the lessons everywhere; back to the key list is Ctrl+K here.
+        Binding("ctrl+k", "keys", "Keys", id="result-keys", show=False),
         Binding("f8", "workbench", "Use pair", id="result-workbench"),
     ]
 
@@ -149,6 +151,13 @@ class ResultScreen(WorkbenchScreen):
 
     # -- copy and navigation -------------------------------------------------------------
 
+    def action_asn1(self) -> None:
+        from kmsworkbench.tui.screens.asn1 import Asn1Modal
+
+        self.app.push_screen(
+            Asn1Modal(f"Inside the public key of {self.record.name}", self.record.public_key)
+        )
+
     def action_copy_pem(self) -> None:
         self.workbench.copy_with_notice(self.public_pem, "Public key PEM")
 
@@ -165,7 +174,8 @@ class ResultScreen(WorkbenchScreen):
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return [
-            ("kms: back to the keys", "Choose another KMS key (F3)", "keys"),
+            ("kms: back to the keys", "Choose another KMS key (Ctrl+K)", "keys"),
+            ("view: public key ASN.1 and formats", "Every field named (Ctrl+T)", "asn1"),
             ("pairs: use this pair", "Sign, verify, encrypt with this pair (F8)", "workbench"),
         ]
 
