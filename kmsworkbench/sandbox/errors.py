@@ -210,7 +210,9 @@ TABLE: dict[str, Entry] = {
     "peer_key_malformed": Entry(
         "ValidationException",
         "PublicKey must be a DER-encoded SubjectPublicKeyInfo (RFC 5280) of an elliptic curve "
-        "public key: {detail}", "unverified", "the DER SPKI rule is in the model"),
+        "public key: {detail}", "unverified",
+        "the DER SPKI rule is in the model; the code is what LocalStack's AWS-validated "
+        "test_derive_shared_secret records for an invalid PublicKey, the text is ours"),
     "peer_key_wrong_curve": Entry(
         "ValidationException",
         "The PublicKey is {peer_spec} but the KMS key is {spec}; both key pairs must be on the "
