@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kmsworkbench.sandbox import protocol
+from kmsworkbench.sandbox import enforce, iam_store, protocol
 from kmsworkbench.sandbox.core.clock import SandboxClock
 from kmsworkbench.sandbox.core.context import REGION_RE, partition_of
 from kmsworkbench.sandbox.engine import Engine
@@ -68,6 +68,7 @@ class Sandbox:
         self.data_dir = store.data_dir
         self.region = region
         self.partition = partition_of(region)
+        iam_store.ensure_schema(store)
         with store.transaction(write=True):
             self.account_id = store.insert_meta_if_absent("account_id", _new_account_id())
             self.access_key_id = store.insert_meta_if_absent("access_key_id", _new_access_key_id())
@@ -124,12 +125,37 @@ class Sandbox:
                 self.engine.seed_region(region)
                 self._seeded.add(region)
 
+    def secret_for(self, access_key_id: str) -> str | None:
+        """The secret of any credential of this folder (account roots and principals)."""
+        with self.store.transaction():
+            return enforce.secret_for(self.store, access_key_id)
+
+    def credentials_of(self, ref: str) -> tuple[str, str]:
+        """(access key id, secret) of "root", an account id, NAME or ACCOUNT/NAME."""
+        from kmsworkbench.sandbox.directory import credentials_of
+
+        return credentials_of(self, ref)
+
+    def caller(self, access_key_id: str | None = None) -> enforce.Caller:
+        """Who ``access_key_id`` is (the folder account's root when None)."""
+        with self.store.transaction():
+            return enforce.identify(self.store, self.account_id, self.partition, access_key_id)
+
     def handle(
-        self, target: str, body: bytes, region: str | None = None
+        self,
+        target: str,
+        body: bytes,
+        region: str | None = None,
+        *,
+        access_key_id: str | None = None,
+        source_ip: str = "127.0.0.1",
+        user_agent: str = "",
+        secure: bool | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one KMS JSON 1.1 request (``target`` is the X-Amz-Target header).
         ``region`` (default: this Sandbox's) lets one Sandbox answer clients of several
-        Regions. Never raises."""
+        Regions. ``access_key_id`` says who calls (default: the account root); the call
+        is authorized as that principal and recorded in the trail. Never raises."""
         from kmsworkbench.sandbox import errors
 
         try:
@@ -142,7 +168,20 @@ class Sandbox:
             return protocol.error_response(errors.err("store_unusable", problem=str(exc)))
         except Exception:  # handle never raises
             return protocol.error_response(errors.err("region_unprepared", region=use))
-        return protocol.handle(self.engine, target, body, use)
+        try:
+            who = self.caller(access_key_id)
+        except errors.KmsError as exc:
+            return protocol.error_response(exc)
+        except Exception:  # handle never raises (a closed or damaged store)
+            return protocol.error_response(errors.err("internal_error"))
+        call = enforce.CallContext(
+            access_key_id=access_key_id,
+            source_ip=source_ip,
+            user_agent=user_agent,
+            secure=secure,
+            caller=who,
+        )
+        return protocol.handle(self.engine, target, body, use, call)
 
     def close(self) -> None:
         self.store.close()

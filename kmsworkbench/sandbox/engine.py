@@ -41,7 +41,9 @@ class Engine:
     def operations(self) -> frozenset[str]:
         return frozenset(self._ops)
 
-    def request(self, region: str, operation: str = "", request_id: str = "") -> Request:
+    def request(
+        self, region: str, operation: str = "", request_id: str = "", call: Any = None
+    ) -> Request:
         return Request(
             operation,
             region,
@@ -50,16 +52,33 @@ class Engine:
             self.clock.now(),
             self.store,
             request_id,
+            call=call,
         )
 
     def call(
-        self, operation: str, params: dict[str, Any], region: str, request_id: str = ""
+        self,
+        operation: str,
+        params: dict[str, Any],
+        region: str,
+        request_id: str = "",
+        call: Any = None,
     ) -> dict[str, Any]:
+        """Answer one operation. ``call`` (an ``enforce.CallContext`` with its caller)
+        makes the call authorized; without it the call acts with no access control."""
+        from kmsworkbench.sandbox import enforce
+
         handler = self._ops.get(operation)
         if handler is None:
             raise E.err("unsupported_operation", operation=operation)
-        r = self.request(region, operation, request_id)
+        r = self.request(region, operation, request_id, call)
+        if call is not None:
+            call.params = params
+            instead = enforce.before(r, operation, params)
+            if instead is not None:
+                return instead
         result = handler(r, params)
+        if call is not None:
+            enforce.after(r, operation, params, result)
         usage.record(r)
         return result
 

@@ -67,6 +67,7 @@ MalformedPolicyDocumentException = _error("MalformedPolicyDocumentException")
 ConflictException = _error("ConflictException")
 SerializationException = _error("SerializationException")
 UnknownOperationException = _error("UnknownOperationException")
+UnrecognizedClientException = _error("UnrecognizedClientException")
 KMSInternalException = _error("KMSInternalException", 500)
 
 CODES: dict[str, type[KmsError]] = {
@@ -107,6 +108,30 @@ TABLE: dict[str, Entry] = {
         "User: {principal} is not authorized to perform: kms:{action} on resource: {arn} "
         "because no resource-based policy allows the kms:{action} action", "unverified",
         "IAM's usual denial text; AWS managed keys' policies allow use only via their service"),
+    # --- access control (kmsworkbench.sandbox.enforce) --------------------------------------
+    "access_denied": Entry(
+        "AccessDeniedException",
+        "User: {principal} is not authorized to perform: kms:{action} on resource: {resource}"
+        "{reason}", "aws",
+        "reasons: ' because no resource-based policy allows the kms:X action', ' because no "
+        "identity-based policy allows ...', ' with an explicit deny in a resource-based "
+        "policy' / '... in an identity-based policy' (IAM troubleshooting guide; KMS errors "
+        "quoted in public issue threads)"),
+    "unrecognized_client": Entry(
+        "UnrecognizedClientException", "The security token included in the request is invalid.",
+        "aws", "an access key the folder does not know"),
+    "malformed_policy": Entry(
+        "MalformedPolicyDocumentException", "The new key policy is not valid: {detail}",
+        "unverified", "AWS names the problem in varying words"),
+    "policy_lockout": Entry(
+        "MalformedPolicyDocumentException",
+        "The new key policy will not allow you to update the key policy in the future.", "aws",
+        "the policy lockout safety check (PutKeyPolicy / CreateKey docs)"),
+    "foreign_create_key": Entry(
+        "UnsupportedOperationException",
+        "The kmsworkbench sandbox keeps every key in the folder's account {home}; account "
+        "{account} uses those keys by key ARN or alias ARN, where their key policies allow it.",
+        "sandbox"),
     # --- key state and usage ---------------------------------------------------------------
     "disabled": Entry("DisabledException", "{arn} is disabled.", "aws"),
     "pending_deletion": Entry(

@@ -77,6 +77,19 @@ def _isolated_session_vars() -> dict[str, tuple[object, ...]]:
     return unhooked
 
 
+def _header(request: Any, name: str) -> str:
+    value = request.headers.get(name, "")
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value or "")
+
+
+def access_key_of(authorization: str) -> str | None:
+    """The access key id in a SigV4 ``Authorization`` header (``Credential=AKID/...``):
+    who the caller is, as botocore signed it."""
+    _, _, rest = authorization.partition("Credential=")
+    akid = rest.split("/", 1)[0].strip()
+    return akid or None
+
+
 def attach(client: Any, sandbox: Sandbox) -> None:
     """Answer every request of ``client`` (a botocore KMS client) from ``sandbox``."""
     from botocore.awsrequest import AWSResponse
@@ -84,10 +97,15 @@ def attach(client: Any, sandbox: Sandbox) -> None:
     region = client.meta.region_name or sandbox.region
 
     def answer(request: Any, **_: object) -> AWSResponse:
-        target = request.headers.get("X-Amz-Target", "")
-        if isinstance(target, bytes):
-            target = target.decode("latin-1")
-        status, headers, payload = sandbox.handle(str(target), _body_bytes(request.body), region)
+        target = _header(request, "X-Amz-Target")
+        status, headers, payload = sandbox.handle(
+            target,
+            _body_bytes(request.body),
+            region,
+            access_key_id=access_key_of(_header(request, "Authorization")),
+            user_agent=_header(request, "User-Agent"),
+            secure=True,  # in-process stands for the HTTPS endpoint botocore thinks it calls
+        )
         return AWSResponse(request.url, status, headers, _RawBody(payload))
 
     client.meta.events.register("before-send.kms", answer, unique_id="kmsworkbench-sandbox")
@@ -95,13 +113,26 @@ def attach(client: Any, sandbox: Sandbox) -> None:
 
 
 def make_client(
-    data_dir: str | Path, region: str | None = None, **config_kwargs: object
+    data_dir: str | Path,
+    region: str | None = None,
+    *,
+    acting_as: str | None = None,
+    **config_kwargs: object,
 ) -> Any:  # botocore.client.BaseClient (KMS)
-    """A KMS client for the sandbox in ``data_dir`` (opened, created and seeded as needed)."""
+    """A KMS client for the sandbox in ``data_dir`` (opened, created and seeded as needed),
+    signing with the account root's credentials, or with those of the principal or account
+    ``acting_as`` names (``sandbox principals`` / ``sandbox accounts``)."""
     import botocore.session
     from botocore.config import Config
 
     sandbox = Sandbox.open(data_dir, region)
+    access_key_id, secret = sandbox.access_key_id, sandbox.secret_access_key
+    if acting_as is not None:
+        try:
+            access_key_id, secret = sandbox.credentials_of(acting_as)
+        except BaseException:
+            sandbox.close()
+            raise
     session = botocore.session.Session(session_vars=_isolated_session_vars())
     # The process-wide loader: a new session would read and parse the model files again.
     session.register_component("data_loader", validation.botocore_loader())
@@ -117,8 +148,8 @@ def make_client(
         region_name=sandbox.region,
         endpoint_url=f"https://kms.{sandbox.region}.amazonaws.com"
         + (".cn" if sandbox.partition == "aws-cn" else ""),
-        aws_access_key_id=sandbox.access_key_id,
-        aws_secret_access_key=sandbox.secret_access_key,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret,
         aws_session_token=None,
         config=Config(**kwargs),  # type: ignore[arg-type]
     )

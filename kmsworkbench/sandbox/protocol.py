@@ -148,26 +148,62 @@ def error_response(
 
 
 def handle(
-    engine: Engine, target: str, body: bytes, region: str
+    engine: Engine, target: str, body: bytes, region: str, call: Any = None
 ) -> tuple[int, dict[str, str], bytes]:
-    """Answer one request. Never raises."""
+    """Answer one request. Never raises. With ``call`` (an ``enforce.CallContext``
+    whose caller is known) the call is authorized and recorded in the trail."""
     request_id = str(uuid.uuid4())
+    operation: str | None = None
+    params: dict[str, Any] = {}
+    result: dict[str, Any] | None = None
+    failure: E.KmsError | None = None
     try:
         operation, params = parse_request(target, body)
         validate(operation, params)
-        result = engine.call(operation, params, region, request_id)
+        result = engine.call(operation, params, region, request_id, call)
         payload = json.dumps(_encode(result), separators=(",", ":")).encode("utf-8")
-        return 200, _headers(request_id, payload), payload
+        answer = 200, _headers(request_id, payload), payload
     except E.KmsError as error:
-        return error_response(error, request_id)
+        failure = error
+        answer = error_response(error, request_id)
     except StoreError as exc:
         # A damaged store is not a passing problem: say which file and what to do.
         logger.error("sandbox store unusable in request %s: %s", request_id, exc)
-        return error_response(E.err("store_unusable", problem=str(exc)), request_id)
+        failure = E.err("store_unusable", problem=str(exc))
+        answer = error_response(failure, request_id)
     except Exception as exc:  # the protocol boundary answers, never raises
         # Only the exception type is logged: messages could carry request data.
         logger.error("internal error %s in request %s", type(exc).__name__, request_id)
-        return error_response(
-            E.err("internal_error"),
-            request_id,
+        failure = E.err("internal_error")
+        answer = error_response(failure, request_id)
+    if call is not None and operation is not None:
+        _record(engine, call, operation, params, region, request_id, result, failure)
+    return answer
+
+
+def _record(
+    engine: Engine,
+    call: Any,
+    operation: str,
+    params: dict[str, Any],
+    region: str,
+    request_id: str,
+    result: dict[str, Any] | None,
+    failure: E.KmsError | None,
+) -> None:
+    from kmsworkbench.sandbox import enforce
+
+    try:
+        enforce.record(
+            engine.store,
+            call=call,
+            operation=operation,
+            params=params,
+            region=region,
+            now=engine.clock.now(),
+            request_id=request_id,
+            response=result if failure is None else None,
+            error=failure,
         )
+    except Exception as exc:  # the answer stands even if the trail cannot be written
+        logger.error("could not record request %s in the trail: %s", request_id, type(exc).__name__)

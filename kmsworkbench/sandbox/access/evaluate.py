@@ -111,19 +111,22 @@ class Decision:
     notes: tuple[str, ...] = ()
 
     @property
-    def message(self) -> str:
-        """AWS's AccessDeniedException text for this denial."""
-        base = (
-            f"User: {self.principal} is not authorized to perform: kms:{self.action} "
-            f"on resource: {self.resource}"
-        )
-        suffix = {
+    def reason_suffix(self) -> str:
+        """The reason AWS appends to its AccessDeniedException text ("" when allowed)."""
+        return {
             NO_RESOURCE_ALLOW: f" because no resource-based policy allows the kms:{self.action} action",
             NO_IDENTITY_ALLOW: f" because no identity-based policy allows the kms:{self.action} action",
             EXPLICIT_DENY_RESOURCE: " with an explicit deny in a resource-based policy",
             EXPLICIT_DENY_IDENTITY: " with an explicit deny in an identity-based policy",
         }.get(self.reason, "")
-        return base + suffix
+
+    @property
+    def message(self) -> str:
+        """AWS's AccessDeniedException text for this denial."""
+        return (
+            f"User: {self.principal} is not authorized to perform: kms:{self.action} "
+            f"on resource: {self.resource}{self.reason_suffix}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

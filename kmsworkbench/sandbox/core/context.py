@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kmsworkbench.sandbox.store import Store
@@ -33,6 +33,9 @@ class Request:
     request_id: str = ""
     # (region, key id) of every key resolve_key found for this request (key last usage).
     used: list[tuple[str, str]] = field(default_factory=list)
+    # Who is calling and what the call touched (kmsworkbench.sandbox.enforce.CallContext);
+    # None for the sandbox's own work (seeding), which nobody authorizes or records.
+    call: Any = None
 
     def key_arn(self, key_id: str) -> str:
         return f"arn:{self.partition}:kms:{self.region}:{self.account_id}:key/{key_id}"

@@ -40,21 +40,26 @@ ARN_RE = re.compile(r"^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$")
 _AWS_MANAGED_ALLOWED_PREFIXES = ("Describe", "Get", "List")
 _AWS_MANAGED_ALLOWED = frozenset({"RetireGrant", "RevokeGrant"})
 
-# Hooks run by authorize() after the built-in checks, in order: ``hook(r, key, action)``
-# raises a KmsError to refuse. Access control and the audit trail register here.
-AUTHORIZERS: list[Callable[[Request, KeyRecord, str], None]] = []
+# Hooks run by authorize() in order: ``hook(r, key, action, ref)`` raises a KmsError to
+# refuse (``ref`` is the KeyId as the request gave it, or None). Access control and the
+# audit trail (kmsworkbench.sandbox.enforce) register here.
+AUTHORIZERS: list[Callable[[Request, KeyRecord, str, str | None], None]] = []
 
 
-def authorize(r: Request, key: KeyRecord, action: str) -> None:
+def authorize(r: Request, key: KeyRecord, action: str, ref: str | None = None) -> None:
     """May the caller perform ``action`` on ``key``? Raises the KmsError AWS would answer."""
-    if key.key_manager == "AWS" and not (
-        action.startswith(_AWS_MANAGED_ALLOWED_PREFIXES) or action in _AWS_MANAGED_ALLOWED
+    # Without access control (no hook registered), the AWS managed keys' policy in short;
+    # with it, their policy is evaluated like any other (enforce.aws_managed_policy).
+    if (
+        not AUTHORIZERS
+        and key.key_manager == "AWS"
+        and not (action.startswith(_AWS_MANAGED_ALLOWED_PREFIXES) or action in _AWS_MANAGED_ALLOWED)
     ):
         raise E.err(
             "aws_managed_denied", principal=r.root_arn, action=action, arn=r.key_arn(key.key_id)
         )
     for hook in AUTHORIZERS:
-        hook(r, key, action)
+        hook(r, key, action, ref)
 
 
 def resolve_key(
@@ -75,7 +80,7 @@ def resolve_key(
             raise E.err("ciphertext_key_inaccessible")
     else:
         key = _find(r, ref, write, allow_alias)
-    authorize(r, key, action or r.operation)
+    authorize(r, key, action or r.operation, None if from_ciphertext else ref)
     r.used.append((key.region, key.key_id))
     return key
 
@@ -106,16 +111,24 @@ def _find(r: Request, ref: str, write: bool, allow_alias: bool) -> KeyRecord:
         if not (UUID_RE.match(key_id) or MRK_RE.match(key_id)):
             raise E.err("invalid_key_id", ref=key_id)
         if account != r.account_id:
-            # Another account's key: AWS would evaluate that account's key policy; the
-            # sandbox has one account, so the key does not exist.
+            # Every key lives in the folder's account; other accounts have none. The folder
+            # account's keys used from another account by ARN are decided by their key
+            # policy and the caller's identity policy (enforce).
             raise E.err("key_not_found", arn=ref)
         return _by_id(r, key_id.lower())
+    caller = getattr(r.call, "caller", None)
+    foreign = caller is not None and caller.account_id != r.account_id
+    own = f"arn:{r.partition}:kms:{r.region}:{caller.account_id if foreign else ''}:"
     if ref.startswith("alias/"):
         if not allow_alias:
             raise E.err("invalid_key_id", ref=ref)
+        if foreign:  # an alias name alone never crosses accounts: it is the caller's own
+            raise E.err("alias_not_found", alias_arn=own + ref)
         return _by_alias(r, ref, write)
     if not (UUID_RE.match(ref) or MRK_RE.match(ref)):
         raise E.err("invalid_key_id", ref=ref)
+    if foreign:  # a bare key id names a key of the caller's own account
+        raise E.err("key_not_found", arn=own + "key/" + ref.lower())
     return _by_id(r, ref.lower())
 
 

@@ -1,0 +1,433 @@
+"""Access control and the audit trail, plugged into the sandbox core.
+
+- :func:`identify` finds the caller from the request's access key: the folder account's own
+  credentials are its root, another account's credentials its root, a principal's keys that
+  IAM user or role (``UnrecognizedClientException`` for a key the folder does not know).
+- :func:`authorize_key` is registered in ``core.keys.AUTHORIZERS``: every key an operation
+  resolves is authorized there for the operation's action (key policy, identity policies,
+  grants) and noted as the event's resource.
+- :func:`before` authorizes the operations that act on no key (CreateKey, ListKeys ...)
+  against identity policies alone, and checks a CreateKey policy (validity, lockout).
+- :func:`after` stores what CreateKey's policy was, and :func:`record` writes the call's
+  CloudTrail event, allowed or refused.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from kmsworkbench.sandbox import errors as E
+from kmsworkbench.sandbox import iam_store, trail
+from kmsworkbench.sandbox.access import (
+    AccessRequest,
+    Caller,
+    Decision,
+    GrantInfo,
+    KeyFacts,
+    Policy,
+    PolicyError,
+    authorize,
+    build_context,
+    default_key_policy,
+    parse,
+)
+from kmsworkbench.sandbox.store import KeyRecord, Store
+
+__all__ = ["CallContext", "Caller", "authorize_key", "identify", "record", "secret_for"]
+
+# Operations on no key: only identity policies decide (Resource "*").
+NO_KEY_ACTIONS = frozenset(
+    {
+        "CreateKey",
+        "ListKeys",
+        "ListAliases",
+        "GenerateRandom",
+        "ListRetirableGrants",
+        "CreateCustomKeyStore",
+        "DescribeCustomKeyStores",
+        "ConnectCustomKeyStore",
+        "DisconnectCustomKeyStore",
+        "DeleteCustomKeyStore",
+        "UpdateCustomKeyStore",
+    }
+)
+# What another account may do in the sandbox: use the folder account's keys by ARN. It has
+# no keys of its own (the sandbox keeps every key in the folder's account).
+FOREIGN_EMPTY_LISTS = {
+    "ListKeys": {"Keys": [], "Truncated": False},
+    "ListAliases": {"Aliases": [], "Truncated": False},
+}
+
+
+UnrecognizedClient = E.UnrecognizedClientException
+
+
+def denied(d: Decision) -> E.KmsError:
+    return E.err(
+        "access_denied",
+        principal=d.principal,
+        action=d.action,
+        resource=d.resource,
+        reason=d.reason_suffix,
+    )
+
+
+@dataclass
+class CallContext:
+    """Who is calling, from where, and what the call touched (filled as it runs)."""
+
+    access_key_id: str | None = None
+    source_ip: str = "127.0.0.1"
+    user_agent: str = ""
+    secure: bool | None = None
+    caller: Caller | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (key ARN, account)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+# --- who is calling -------------------------------------------------------------------------
+
+
+def _policies(store: Store, account_id: str, name: str) -> tuple[Policy, ...]:
+    out = []
+    for pname, doc in iam_store.identity_policies(store, account_id, name):
+        try:
+            out.append(parse(doc, "identity", pname))
+        except PolicyError:
+            continue  # validated when attached; a damaged one allows nothing
+    return tuple(out)
+
+
+def identify(store: Store, home_account: str, partition: str, access_key_id: str | None) -> Caller:
+    """The caller whose access key is ``access_key_id`` (inside a transaction)."""
+    home_key = store.get_meta("access_key_id")
+    if access_key_id is None or access_key_id == home_key:
+        return Caller(home_account, partition, "root", None, home_key or "", home_account)
+    account = iam_store.account_by_key(store, access_key_id)
+    if account is not None:
+        return Caller(
+            account.account_id, partition, "root", None, access_key_id, account.account_id
+        )
+    row = iam_store.principal_by_key(store, access_key_id)
+    if row is None:
+        raise E.err("unrecognized_client")
+    return Caller(
+        row.account_id,
+        partition,
+        row.kind,
+        row.name,
+        access_key_id,
+        row.principal_id,
+        _policies(store, row.account_id, row.name),
+    )
+
+
+def secret_for(store: Store, access_key_id: str) -> str | None:
+    """The secret access key of any credential of the folder (for SigV4 checks)."""
+    if access_key_id == store.get_meta("access_key_id"):
+        return store.get_meta("secret_access_key")
+    account = iam_store.account_by_key(store, access_key_id)
+    if account is not None:
+        return account.secret
+    row = iam_store.principal_by_key(store, access_key_id)
+    return row.secret if row else None
+
+
+# --- key policies ---------------------------------------------------------------------------
+
+
+def aws_managed_policy(partition: str, account_id: str, region: str) -> dict[str, Any]:
+    """The shape of an AWS managed key's policy: use only through the owning service
+    (kms:ViaService, never true in the sandbox), read-only access for the account."""
+    return {
+        "Version": "2012-10-17",
+        "Id": "auto-managed-key-policy",
+        "Statement": [
+            {
+                "Sid": "Allow access through the AWS service for all principals in the account",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:CreateGrant",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account_id,
+                        "kms:ViaService": f"service.{region}.amazonaws.com",
+                    }
+                },
+            },
+            {
+                "Sid": "Allow direct access to key metadata to the account",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def key_policy_text(store: Store, key: KeyRecord, partition: str, account_id: str) -> str:
+    stored = iam_store.get_key_policy(store, key.region, key.key_id)
+    if stored is not None:
+        return stored
+    doc = (
+        aws_managed_policy(partition, account_id, key.region)
+        if key.key_manager == "AWS"
+        else default_key_policy(partition, account_id)
+    )
+    return json.dumps(doc, indent=2)
+
+
+def key_policy(store: Store, key: KeyRecord, partition: str, account_id: str) -> Policy:
+    return parse(key_policy_text(store, key, partition, account_id), "key", "key policy")
+
+
+def validate_key_policy(text: str) -> Policy:
+    """Parse a key policy for PutKeyPolicy/CreateKey; MalformedPolicyDocumentException if
+    it is not valid."""
+    try:
+        return parse(text, "key", "key policy")
+    except PolicyError as exc:
+        raise E.err("malformed_policy", detail=str(exc)) from exc
+
+
+def check_lockout(
+    policy: Policy, caller: Caller, key_arn: str, key_account: str, context: dict[str, Any]
+) -> None:
+    """AWS's policy lockout safety check: the caller must still be able to PutKeyPolicy
+    under the new policy (PutKeyPolicy / CreateKey docs)."""
+    d = authorize(
+        AccessRequest("PutKeyPolicy", caller, key_arn, key_account, policy, context=context)
+    )
+    if not d.allowed:
+        raise E.err("policy_lockout")
+
+
+# --- authorization --------------------------------------------------------------------------
+
+
+def _grants(store: Store, key: KeyRecord) -> tuple[GrantInfo, ...]:
+    rows = store.list_grants(key.region, key.key_id, None, 10_000)
+    return tuple(
+        GrantInfo(
+            g.grant_id,
+            g.grantee,
+            g.retiring,
+            tuple(g.operations),
+            g.constraints,  # type: ignore[arg-type]
+            g.created,
+            g.token,
+            g.name,
+        )
+        for g in rows
+    )
+
+
+def _aliases(store: Store, key: KeyRecord) -> tuple[str, ...]:
+    rows = store.list_aliases(key.region, key.key_id, None, 1000)
+    return tuple(a.name for a in rows)
+
+
+def decide_key(
+    store: Store,
+    *,
+    caller: Caller,
+    key: KeyRecord,
+    action: str,
+    params: dict[str, Any],
+    key_arn: str,
+    key_account: str,
+    partition: str,
+    now: float,
+    source_ip: str | None = None,
+    request_alias: str | None = None,
+    secure: bool | None = None,
+) -> Decision:
+    """The decision for ``caller`` doing ``action`` on ``key`` (inside a transaction)."""
+    facts = KeyFacts(
+        key.key_spec, key.key_usage, key.origin, key.multi_region, _aliases(store, key)
+    )
+    ctx = build_context(
+        action,
+        params,
+        caller,
+        facts,
+        now=now,
+        source_ip=source_ip,
+        request_alias=request_alias,
+        secure_transport=secure,
+    )
+    ec = params.get("EncryptionContext")
+    if action == "ReEncryptFrom":
+        ec = params.get("SourceEncryptionContext")
+    elif action == "ReEncryptTo":
+        ec = params.get("DestinationEncryptionContext")
+    grants = _grants(store, key)
+    retiring = None
+    if action == "RetireGrant" and params.get("GrantId"):
+        retiring = next((g for g in grants if g.grant_id == params["GrantId"]), None)
+    return authorize(
+        AccessRequest(
+            action=action,
+            caller=caller,
+            resource=key_arn,
+            key_account=key_account,
+            key_policy=key_policy(store, key, partition, key_account),
+            grants=grants,
+            context=ctx,
+            encryption_context=ec,
+            grant_tokens=tuple(params.get("GrantTokens") or ()),
+            now=now,
+            grant_delay=iam_store.grant_delay(store),
+            retiring_grant=retiring,
+        )
+    )
+
+
+def authorize_key(r: Any, key: KeyRecord, action: str, ref: str | None = None) -> None:
+    """The core's authorization hook (``core.keys.AUTHORIZERS``)."""
+    call: CallContext | None = getattr(r, "call", None)
+    if call is None or call.caller is None:
+        return  # an internal call (seeding): nobody to authorize
+    key_arn = r.key_arn(key.key_id)
+    if (key_arn, r.account_id) not in call.keys:
+        call.keys.append((key_arn, r.account_id))
+    alias = None
+    if ref and (ref.startswith("alias/") or ":alias/" in ref):
+        alias = ref.split(":", 5)[-1] if ref.startswith("arn:") else ref
+    d = decide_key(
+        r.store,
+        caller=call.caller,
+        key=key,
+        action=action,
+        params=call.params,
+        key_arn=key_arn,
+        key_account=r.account_id,
+        partition=r.partition,
+        now=r.now,
+        source_ip=call.source_ip,
+        request_alias=alias,
+        secure=call.secure,
+    )
+    call.decisions.append(d)
+    if not d.allowed:
+        raise denied(d)
+
+
+def before(r: Any, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """Checks before an operation runs; a response to give instead, or None to go on."""
+    call: CallContext | None = getattr(r, "call", None)
+    if call is None or call.caller is None:
+        return None
+    caller = call.caller
+    if caller.account_id != r.account_id:
+        if operation in FOREIGN_EMPTY_LISTS and not params.get("KeyId"):
+            return dict(FOREIGN_EMPTY_LISTS[operation])
+        if operation == "CreateKey":
+            raise E.err("foreign_create_key", home=r.account_id, account=caller.account_id)
+    if operation in NO_KEY_ACTIONS:
+        ctx = build_context(
+            operation,
+            params,
+            caller,
+            None,
+            now=r.now,
+            source_ip=call.source_ip,
+            secure_transport=call.secure,
+        )
+        d = authorize(AccessRequest(operation, caller, "*", context=ctx, now=r.now))
+        call.decisions.append(d)
+        if not d.allowed:
+            raise denied(d)
+    if operation == "CreateKey" and params.get("Policy") is not None:
+        policy = validate_key_policy(params["Policy"])
+        if not params.get("BypassPolicyLockoutSafetyCheck"):
+            ctx = build_context(
+                "PutKeyPolicy", {}, caller, None, now=r.now, source_ip=call.source_ip
+            )
+            check_lockout(
+                policy,
+                caller,
+                f"arn:{r.partition}:kms:{r.region}:{r.account_id}:key/new",
+                r.account_id,
+                ctx,
+            )
+    return None
+
+
+def after(r: Any, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+    """Work after an operation succeeded: CreateKey's policy, the event's resource."""
+    call: CallContext | None = getattr(r, "call", None)
+    if operation == "CreateKey":
+        meta = response.get("KeyMetadata") or {}
+        key_id, arn = meta.get("KeyId"), meta.get("Arn")
+        if key_id and params.get("Policy") is not None:
+            with r.store.transaction(write=True):
+                iam_store.put_key_policy(r.store, r.region, key_id, params["Policy"])
+        if call is not None and arn:
+            call.keys.append((arn, r.account_id))
+
+
+def record(
+    store: Store,
+    *,
+    call: CallContext,
+    operation: str,
+    params: dict[str, Any],
+    region: str,
+    now: float,
+    request_id: str,
+    response: dict[str, Any] | None,
+    error: E.KmsError | None,
+) -> dict[str, Any] | None:
+    """Write the call's CloudTrail event; returns it (None when there is no caller)."""
+    if call.caller is None:
+        return None
+    key_arn, key_account = call.keys[0] if call.keys else (None, None)
+    event = trail.build_event(
+        trail.CallRecord(
+            operation=operation,
+            params=params,
+            caller=call.caller,
+            region=region,
+            time=now,
+            request_id=request_id,
+            response=response,
+            error_code=error.code if error else None,
+            error_message=error.message if error else None,
+            key_arn=key_arn,
+            key_account=key_account,
+            source_ip=call.source_ip,
+            user_agent=call.user_agent,
+        )
+    )
+    with store.transaction(write=True):
+        iam_store.append_event(store, event, now)
+    return event
+
+
+def _event_id(r: Any) -> str | None:
+    return getattr(getattr(r, "call", None), "event_id", None)
+
+
+def _register() -> None:
+    from kmsworkbench.sandbox.core import usage
+    from kmsworkbench.sandbox.core.keys import AUTHORIZERS
+
+    if authorize_key not in AUTHORIZERS:
+        AUTHORIZERS.append(authorize_key)
+    usage.set_event_id_source(_event_id)  # GetKeyLastUsage names the trail's event
+
+
+_register()
