@@ -71,6 +71,7 @@ class Call:
     region: str  # from the SigV4 credential scope
     access_key: str  # the access key id that signed it
     client: str
+    user_agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,39 @@ class Route:
 
 
 def _answer_kms(app: KmsApp, call: Call) -> Answer:
+    if hasattr(app, "secret_for"):  # the Sandbox: authorized and recorded as the signer
+        return app.handle(  # type: ignore[call-arg]
+            call.target,
+            call.body,
+            call.region,
+            access_key_id=call.access_key,
+            source_ip=call.client,
+            user_agent=call.user_agent,
+        )
     return app.handle(call.target, call.body, call.region)
 
 
+def _answer_cloudtrail(app: KmsApp, call: Call) -> Answer:
+    """CloudTrail LookupEvents over the sandbox's trail (aws cloudtrail lookup-events)."""
+    from kmsworkbench.sandbox import cloudtrail
+
+    if not hasattr(app, "store"):
+        message = "This endpoint has no trail to look events up in."
+        return (
+            400,
+            {"Content-Type": JSON_CONTENT_TYPE},
+            error_body("UnknownOperationException", message),
+        )
+    return cloudtrail.handle(app, call.target, call.body, call.access_key)  # type: ignore[arg-type]
+
+
 #: Every service this endpoint answers. Add a Route to serve another JSON 1.1 service.
-ROUTES: tuple[Route, ...] = (Route("TrentService.", "kms", _answer_kms),)
+ROUTES: tuple[Route, ...] = (
+    Route("TrentService.", "kms", _answer_kms),
+    Route(
+        "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.", "cloudtrail", _answer_cloudtrail
+    ),
+)
 DEFAULT_SERVICE = "kms"  # what an unroutable request is checked against
 
 
@@ -151,6 +180,9 @@ class KmsAsgiApp:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
     def _secret_for(self, access_key: str) -> str | None:
+        lookup = getattr(self.app, "secret_for", None)  # the Sandbox knows every principal's
+        if lookup is not None:
+            return lookup(access_key)
         return self.app.secret_access_key if access_key == self.app.access_key_id else None
 
     # -- ASGI ---------------------------------------------------------------------------
@@ -294,7 +326,8 @@ class KmsAsgiApp:
                 else f"Unknown operation target '{target}'."
             )
             return 400, json_headers, error_body("UnknownOperationException", message)
-        call = Call(target, signed.body, verified.region, verified.access_key, client)
+        agent = next((v for k, v in signed.headers if k.lower() == "user-agent"), "")
+        call = Call(target, signed.body, verified.region, verified.access_key, client, agent)
         try:
             status, headers, payload = route.answer(self.app, call)
         except Exception:  # the engine promises not to raise; never let a bug kill a worker

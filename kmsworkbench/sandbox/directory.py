@@ -86,7 +86,7 @@ def add_principal(
         if account not in _accounts(sb):
             raise DirectoryError(f"no account {account} in this folder: `sandbox accounts list`")
         try:
-            row = iam_store.add_principal(sb.store, account, name, kind, sb.engine.clock())
+            row = iam_store.add_principal(sb.store, account, name, kind, sb.clock.now())
         except ValueError as exc:
             raise DirectoryError(str(exc)) from exc
     return PrincipalView(account, name, kind, _arn(sb, account, kind, name), row.access_key_id, ())
@@ -167,7 +167,7 @@ def add_account(sb: Sandbox, account_id: str | None = None) -> iam_store.Account
     with sb.store.transaction(write=True):
         if account_id in _accounts(sb):
             raise DirectoryError(f"account {account_id} is already in this folder")
-        return iam_store.add_account(sb.store, account_id, sb.engine.clock())
+        return iam_store.add_account(sb.store, account_id, sb.clock.now())
 
 
 def list_accounts(sb: Sandbox) -> list[tuple[str, str]]:
@@ -195,3 +195,11 @@ def settings(sb: Sandbox) -> dict[str, float]:
             "trail_retention_days": iam_store.retention_days(sb.store),
             "trail_max_events": float(iam_store.max_events(sb.store)),
         }
+
+
+def trail_events(
+    sb: Sandbox, query: iam_store.TrailQuery | None = None, limit: int = 50
+) -> list[tuple[int, float, dict[str, object]]]:
+    """The newest ``limit`` trail events matching ``query``: (sequence, epoch, record)."""
+    with sb.store.transaction():
+        return iam_store.query_events(sb.store, query or iam_store.TrailQuery(), limit)

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,6 @@ from kmsworkbench.sandbox.access import (
     PolicyError,
     authorize,
     build_context,
-    default_key_policy,
     parse,
 )
 from kmsworkbench.sandbox.store import KeyRecord, Store
@@ -139,79 +137,39 @@ def secret_for(store: Store, access_key_id: str) -> str | None:
 # --- key policies ---------------------------------------------------------------------------
 
 
-def aws_managed_policy(partition: str, account_id: str, region: str) -> dict[str, Any]:
-    """The shape of an AWS managed key's policy: use only through the owning service
-    (kms:ViaService, never true in the sandbox), read-only access for the account."""
-    return {
-        "Version": "2012-10-17",
-        "Id": "auto-managed-key-policy",
-        "Statement": [
-            {
-                "Sid": "Allow access through the AWS service for all principals in the account",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:CreateGrant",
-                    "kms:DescribeKey",
-                ],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {
-                        "kms:CallerAccount": account_id,
-                        "kms:ViaService": f"service.{region}.amazonaws.com",
-                    }
-                },
-            },
-            {
-                "Sid": "Allow direct access to key metadata to the account",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
-                "Resource": "*",
-            },
-        ],
-    }
+def key_policy(r: Any, key: KeyRecord) -> Policy:
+    """The key's key policy, parsed for evaluation. The document comes from
+    ``core.policy.key_policy_text``, the one place that knows a key's policy (stored, the
+    default key policy, or an AWS managed key's)."""
+    from kmsworkbench.sandbox.core.policy import key_policy_text
 
-
-def key_policy_text(store: Store, key: KeyRecord, partition: str, account_id: str) -> str:
-    stored = iam_store.get_key_policy(store, key.region, key.key_id)
-    if stored is not None:
-        return stored
-    doc = (
-        aws_managed_policy(partition, account_id, key.region)
-        if key.key_manager == "AWS"
-        else default_key_policy(partition, account_id)
-    )
-    return json.dumps(doc, indent=2)
-
-
-def key_policy(store: Store, key: KeyRecord, partition: str, account_id: str) -> Policy:
-    return parse(key_policy_text(store, key, partition, account_id), "key", "key policy")
+    text = key_policy_text(r, key)
+    assert text is not None
+    return parse(text, "key", "key policy")
 
 
 def validate_key_policy(text: str) -> Policy:
-    """Parse a key policy for PutKeyPolicy/CreateKey; MalformedPolicyDocumentException if
-    it is not valid."""
+    """Parse a key policy (MalformedPolicyDocumentException if it is not valid)."""
     try:
         return parse(text, "key", "key policy")
     except PolicyError as exc:
-        raise E.err("malformed_policy", detail=str(exc)) from exc
+        raise E.err("policy_malformed", detail=str(exc)) from exc
 
 
-def check_lockout(
-    policy: Policy, caller: Caller, key_arn: str, key_account: str, context: dict[str, Any]
-) -> None:
-    """AWS's policy lockout safety check: the caller must still be able to PutKeyPolicy
-    under the new policy (PutKeyPolicy / CreateKey docs)."""
-    d = authorize(
-        AccessRequest("PutKeyPolicy", caller, key_arn, key_account, policy, context=context)
-    )
-    if not d.allowed:
-        raise E.err("policy_lockout")
+def allows_policy_update(r: Any, text: str) -> bool | None:
+    """AWS's policy lockout safety check with the full evaluation: may the request's caller
+    still PutKeyPolicy under the policy ``text`` (its identity policies included)? None when
+    the request has no caller (``core.policy`` then checks for the account root)."""
+    caller: Caller | None = getattr(getattr(r, "call", None), "caller", None)
+    if caller is None:
+        return None
+    policy = validate_key_policy(text)
+    ctx = build_context("PutKeyPolicy", {}, caller, None, now=r.now)
+    used = getattr(r, "used", None) or []  # PutKeyPolicy: the key it resolved
+    arn = r.key_arn(used[-1][1] if used else "*")
+    return authorize(
+        AccessRequest("PutKeyPolicy", caller, arn, r.account_id, policy, context=ctx)
+    ).allowed
 
 
 # --- authorization --------------------------------------------------------------------------
@@ -240,7 +198,7 @@ def _aliases(store: Store, key: KeyRecord) -> tuple[str, ...]:
 
 
 def decide_key(
-    store: Store,
+    r: Any,
     *,
     caller: Caller,
     key: KeyRecord,
@@ -254,7 +212,9 @@ def decide_key(
     request_alias: str | None = None,
     secure: bool | None = None,
 ) -> Decision:
-    """The decision for ``caller`` doing ``action`` on ``key`` (inside a transaction)."""
+    """The decision for ``caller`` doing ``action`` on ``key`` (inside a transaction of
+    the Request ``r``'s store)."""
+    store: Store = r.store
     facts = KeyFacts(
         key.key_spec, key.key_usage, key.origin, key.multi_region, _aliases(store, key)
     )
@@ -283,7 +243,7 @@ def decide_key(
             caller=caller,
             resource=key_arn,
             key_account=key_account,
-            key_policy=key_policy(store, key, partition, key_account),
+            key_policy=key_policy(r, key),
             grants=grants,
             context=ctx,
             encryption_context=ec,
@@ -307,7 +267,7 @@ def authorize_key(r: Any, key: KeyRecord, action: str, ref: str | None = None) -
     if ref and (ref.startswith("alias/") or ":alias/" in ref):
         alias = ref.split(":", 5)[-1] if ref.startswith("arn:") else ref
     d = decide_key(
-        r.store,
+        r,
         caller=call.caller,
         key=key,
         action=action,
@@ -350,31 +310,14 @@ def before(r: Any, operation: str, params: dict[str, Any]) -> dict[str, Any] | N
         call.decisions.append(d)
         if not d.allowed:
             raise denied(d)
-    if operation == "CreateKey" and params.get("Policy") is not None:
-        policy = validate_key_policy(params["Policy"])
-        if not params.get("BypassPolicyLockoutSafetyCheck"):
-            ctx = build_context(
-                "PutKeyPolicy", {}, caller, None, now=r.now, source_ip=call.source_ip
-            )
-            check_lockout(
-                policy,
-                caller,
-                f"arn:{r.partition}:kms:{r.region}:{r.account_id}:key/new",
-                r.account_id,
-                ctx,
-            )
     return None
 
 
 def after(r: Any, operation: str, params: dict[str, Any], response: dict[str, Any]) -> None:
-    """Work after an operation succeeded: CreateKey's policy, the event's resource."""
+    """Work after an operation succeeded: CreateKey's new key is the event's resource."""
     call: CallContext | None = getattr(r, "call", None)
     if operation == "CreateKey":
-        meta = response.get("KeyMetadata") or {}
-        key_id, arn = meta.get("KeyId"), meta.get("Arn")
-        if key_id and params.get("Policy") is not None:
-            with r.store.transaction(write=True):
-                iam_store.put_key_policy(r.store, r.region, key_id, params["Policy"])
+        arn = (response.get("KeyMetadata") or {}).get("Arn")
         if call is not None and arn:
             call.keys.append((arn, r.account_id))
 
@@ -428,6 +371,10 @@ def _register() -> None:
     if authorize_key not in AUTHORIZERS:
         AUTHORIZERS.append(authorize_key)
     usage.set_event_id_source(_event_id)  # GetKeyLastUsage names the trail's event
+    from kmsworkbench.sandbox.core.policy import LOCKOUT_CHECKS
+
+    if allows_policy_update not in LOCKOUT_CHECKS:
+        LOCKOUT_CHECKS.append(allows_policy_update)
 
 
 _register()

@@ -120,13 +120,6 @@ TABLE: dict[str, Entry] = {
     "unrecognized_client": Entry(
         "UnrecognizedClientException", "The security token included in the request is invalid.",
         "aws", "an access key the folder does not know"),
-    "malformed_policy": Entry(
-        "MalformedPolicyDocumentException", "The new key policy is not valid: {detail}",
-        "unverified", "AWS names the problem in varying words"),
-    "policy_lockout": Entry(
-        "MalformedPolicyDocumentException",
-        "The new key policy will not allow you to update the key policy in the future.", "aws",
-        "the policy lockout safety check (PutKeyPolicy / CreateKey docs)"),
     "foreign_create_key": Entry(
         "UnsupportedOperationException",
         "The kmsworkbench sandbox keeps every key in the folder's account {home}; account "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections.abc import Callable
 from typing import Any
 
 from kmsworkbench.sandbox import errors as E
@@ -224,9 +225,18 @@ def allows_policy_update(document: dict[str, Any], caller_arn: str, account_id: 
     return False
 
 
+# Lockout checks that know the caller (kmsworkbench.sandbox.enforce registers the full
+# evaluation): ``check(r, text)`` answers True/False, or None when it has no caller.
+LOCKOUT_CHECKS: list[Callable[[Request, str], bool | None]] = []
+
+
 def checked_policy(r: Request, text: str, bypass: bool) -> str:
     """``text`` if it may become a key's policy (CreateKey's Policy, PutKeyPolicy)."""
     document = parse_policy(text)
-    if not bypass and not allows_policy_update(document, r.root_arn, r.account_id):
-        raise E.err("policy_lockout")
+    if not bypass:
+        verdicts = [check(r, text) for check in LOCKOUT_CHECKS]
+        known = [v for v in verdicts if v is not None]
+        allowed = all(known) if known else allows_policy_update(document, r.root_arn, r.account_id)
+        if not allowed:
+            raise E.err("policy_lockout")
     return text

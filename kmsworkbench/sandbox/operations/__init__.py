@@ -17,6 +17,7 @@ here and import it below; nothing else changes.
 - ``usage``: GetKeyLastUsage
 - ``rotation``: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
   RotateKeyOnDemand, ListKeyRotations
+- ``policies``: GetKeyPolicy, PutKeyPolicy, ListKeyPolicies (the key policy enforce evaluates)
 """
 
 from kmsworkbench.sandbox.operations import (  # noqa: F401  (each registers its operations)
