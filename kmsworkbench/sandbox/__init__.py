@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kmsworkbench.sandbox import enforce, iam_store, protocol
+from kmsworkbench.sandbox import enforce, protocol
 from kmsworkbench.sandbox.core.clock import SandboxClock
 from kmsworkbench.sandbox.core.context import REGION_RE, partition_of
 from kmsworkbench.sandbox.engine import Engine
@@ -68,7 +68,6 @@ class Sandbox:
         self.data_dir = store.data_dir
         self.region = region
         self.partition = partition_of(region)
-        iam_store.ensure_schema(store)
         with store.transaction(write=True):
             self.account_id = store.insert_meta_if_absent("account_id", _new_account_id())
             self.access_key_id = store.insert_meta_if_absent("access_key_id", _new_access_key_id())

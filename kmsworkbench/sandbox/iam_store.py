@@ -1,8 +1,10 @@
-"""The access tables of the sandbox store: accounts, principals, identity policies, key
-policies and the trail. Every function runs inside the caller's ``Store.transaction``.
+"""The access tables of the sandbox store: accounts, principals, identity policies and the
+trail (key policies are ``core.policy``'s). Every function runs inside the caller's
+``Store.transaction``.
 
-The tables are new (nothing existing changes), so a folder written before them gains them
-on first open; the account's own credentials in ``meta`` stay its root.
+The tables come with schema step 3 (``migrations.py``); nothing existing changes, so a
+folder written before them gains them on first open and its own credentials in ``meta``
+stay the account root.
 
 Settings in ``meta``: ``grant_delay_seconds`` (how long a new grant takes to be in effect
 without its token), ``trail_retention_days`` and ``trail_max_events`` (what the trail keeps).
@@ -19,63 +21,11 @@ from typing import Any
 
 from kmsworkbench.sandbox.store import Store
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id    TEXT PRIMARY KEY,
-    access_key_id TEXT NOT NULL UNIQUE,
-    secret        TEXT NOT NULL,
-    created       REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS principals (
-    account_id    TEXT NOT NULL,
-    name          TEXT NOT NULL,
-    kind          TEXT NOT NULL,
-    principal_id  TEXT NOT NULL,
-    access_key_id TEXT NOT NULL UNIQUE,
-    secret        TEXT NOT NULL,
-    created       REAL NOT NULL,
-    PRIMARY KEY (account_id, name)
-);
-CREATE TABLE IF NOT EXISTS identity_policies (
-    account_id TEXT NOT NULL,
-    principal  TEXT NOT NULL,
-    name       TEXT NOT NULL,
-    document   TEXT NOT NULL,
-    PRIMARY KEY (account_id, principal, name)
-);
-CREATE TABLE IF NOT EXISTS key_policies (
-    region   TEXT NOT NULL,
-    key_id   TEXT NOT NULL,
-    document TEXT NOT NULL,
-    PRIMARY KEY (region, key_id)
-);
-CREATE TABLE IF NOT EXISTS trail (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    time         REAL NOT NULL,
-    event_id     TEXT NOT NULL UNIQUE,
-    event_name   TEXT NOT NULL,
-    region       TEXT NOT NULL,
-    key_arn      TEXT,
-    principal    TEXT NOT NULL,
-    access_key   TEXT NOT NULL,
-    error_code   TEXT,
-    read_only    INTEGER NOT NULL,
-    record       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS trail_time ON trail (time);
-CREATE INDEX IF NOT EXISTS trail_key ON trail (key_arn, seq);
-"""
-
 DEFAULT_GRANT_DELAY = 3.0  # seconds; AWS: "typically within five minutes" (eventual consistency)
 DEFAULT_RETENTION_DAYS = 90.0  # CloudTrail's event history keeps 90 days
 DEFAULT_MAX_EVENTS = 100_000
 _B32 = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
-
-
-def ensure_schema(store: Store) -> None:
-    """Create the access tables if the store has none yet (idempotent, concurrent-safe)."""
-    store.conn.executescript(SCHEMA)
 
 
 def new_access_key_id(prefix: str = "AKIA") -> str:
@@ -252,24 +202,6 @@ def identity_policies(store: Store, account_id: str, principal: str) -> list[tup
         (account_id, principal),
     ).fetchall()
     return [(str(n), str(d)) for n, d in rows]
-
-
-# --- key policies ---------------------------------------------------------------------------
-
-
-def get_key_policy(store: Store, region: str, key_id: str) -> str | None:
-    row = store.conn.execute(
-        "SELECT document FROM key_policies WHERE region = ? AND key_id = ?", (region, key_id)
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def put_key_policy(store: Store, region: str, key_id: str, document: str) -> None:
-    store.conn.execute(
-        "INSERT INTO key_policies (region, key_id, document) VALUES (?, ?, ?) "
-        "ON CONFLICT (region, key_id) DO UPDATE SET document = excluded.document",
-        (region, key_id, document),
-    )
 
 
 # --- the trail ------------------------------------------------------------------------------

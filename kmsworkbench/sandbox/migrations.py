@@ -118,9 +118,54 @@ CREATE TABLE grants (
 CREATE INDEX grants_key ON grants (region, key_id, grant_id);
 """
 
+# Access control and the trail (kmsworkbench.sandbox.iam_store): other accounts of the
+# folder, IAM users and roles with their access keys, their identity policies, and the
+# CloudTrail-shaped events (key policies are step 2's key_policies).
+_V3_ACCESS = """
+CREATE TABLE accounts (
+    account_id    TEXT PRIMARY KEY,
+    access_key_id TEXT NOT NULL UNIQUE,
+    secret        TEXT NOT NULL,
+    created       REAL NOT NULL
+);
+CREATE TABLE principals (
+    account_id    TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    principal_id  TEXT NOT NULL,
+    access_key_id TEXT NOT NULL UNIQUE,
+    secret        TEXT NOT NULL,
+    created       REAL NOT NULL,
+    PRIMARY KEY (account_id, name)
+);
+CREATE TABLE identity_policies (
+    account_id TEXT NOT NULL,
+    principal  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    document   TEXT NOT NULL,
+    PRIMARY KEY (account_id, principal, name)
+);
+CREATE TABLE trail (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time         REAL NOT NULL,
+    event_id     TEXT NOT NULL UNIQUE,
+    event_name   TEXT NOT NULL,
+    region       TEXT NOT NULL,
+    key_arn      TEXT,
+    principal    TEXT NOT NULL,
+    access_key   TEXT NOT NULL,
+    error_code   TEXT,
+    read_only    INTEGER NOT NULL,
+    record       TEXT NOT NULL
+);
+CREATE INDEX trail_time ON trail (time);
+CREATE INDEX trail_key ON trail (key_arn, seq);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "meta, keys, key_material, aliases, tags, grants", sql=_V1),
     Migration(schema_v2.VERSION, schema_v2.SUMMARY, sql=schema_v2.SQL, apply=schema_v2.fill),
+    Migration(3, "accounts, principals, identity policies, trail", sql=_V3_ACCESS),
     # Append new steps here: Migration(2, "...", sql="..."), ...
 )
 

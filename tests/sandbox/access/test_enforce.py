@@ -210,7 +210,7 @@ def test_cross_account_by_arn_only(folder, root):
     key = key_of(root)
     with sandbox(folder) as sb:
         b = directory.add_account(sb)
-        bob = directory.add_principal(sb, "bob", account=b.account_id)
+        directory.add_principal(sb, "bob", account=b.account_id)
         home = sb.account_id
     bob_client = client_as(folder, "bob")
     with pytest.raises(ClientError) as exc:
