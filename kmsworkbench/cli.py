@@ -71,6 +71,13 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
     g.add_argument("--profile", default=default(None), help="AWS profile (implies --aws)")
     g.add_argument("--region", default=default(None), help="region (sandbox or AWS)")
     g.add_argument(
+        "--as",
+        dest="acting_as",
+        metavar="PRINCIPAL",
+        default=default(None),
+        help="act as a sandbox principal: NAME, ACCOUNT/NAME, an account id, or root",
+    )
+    g.add_argument(
         "--no-verify-ssl", action="store_true", default=default(False), help="skip TLS checks"
     )
     g.add_argument("--ca-bundle", default=default(None), help="CA bundle for TLS")

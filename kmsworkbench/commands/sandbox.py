@@ -81,6 +81,9 @@ def register(
 
     sandbox_clock.register(sub, parents)
     sandbox_data.register(sub, parents)
+    from kmsworkbench.commands import sandbox_access
+
+    sandbox_access.register(sub, parents)
     parser.set_defaults(func=lambda args: _help(parser))
 
 
@@ -149,9 +152,17 @@ def run_env(args: argparse.Namespace) -> int:
         sys.stderr.write(f"kmsworkbench sandbox env: cannot open the sandbox: {exc}\n")
         return EXIT_OTHER
     try:
+        access_key_id, secret = sandbox.access_key_id, sandbox.secret_access_key
+        acting_as = getattr(args, "acting_as", None)
+        if acting_as:
+            try:
+                access_key_id, secret = sandbox.credentials_of(acting_as)
+            except ValueError as exc:
+                sys.stderr.write(f"kmsworkbench sandbox env: error: {exc}\n")
+                return EXIT_USAGE
         lines = env_lines(
-            sandbox.access_key_id,
-            sandbox.secret_access_key,
+            access_key_id,
+            secret,
             sandbox.region,
             endpoint_url_for(host, port, "https" if ca_bundle else "http"),
             ca_bundle,

@@ -52,6 +52,9 @@ class Backend:
     read_timeout: float | None = None
     connect_timeout: float | None = None
     debug: bool = False
+    # The sandbox principal the client signs as (``--as``): NAME, ACCOUNT/NAME, an account
+    # id or "root"; None is the account root, as before principals existed.
+    acting_as: str | None = None
 
     @classmethod
     def from_args(cls, ns: argparse.Namespace) -> Backend:
@@ -91,6 +94,7 @@ class Backend:
             read_timeout=get("cli_read_timeout"),
             connect_timeout=get("cli_connect_timeout"),
             debug=bool(get("debug")),
+            acting_as=get("acting_as") or None,
         )
 
     @classmethod
@@ -128,7 +132,8 @@ class Backend:
         the region the client actually uses, when the caller knows it."""
         region = effective_region or self.region
         if self.kind == "sandbox":
-            return f"sandbox · {self.resolved_data_dir} · {region or 'its own region'}"
+            who = f" · as {self.acting_as}" if self.acting_as else ""
+            return f"sandbox · {self.resolved_data_dir} · {region or 'its own region'}{who}"
         if self.kind == "endpoint":
             parts = [f"endpoint {self.endpoint_url}"]
             if self.profile:

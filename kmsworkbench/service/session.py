@@ -85,7 +85,17 @@ class KmsSession:
         if backend.kind == "sandbox":
             from kmsworkbench.sandbox.inprocess import make_client
 
-            return make_client(backend.resolved_data_dir, backend.region, **self._config_kwargs())
+            return make_client(
+                backend.resolved_data_dir,
+                backend.region,
+                acting_as=backend.acting_as,
+                **self._config_kwargs(),
+            )
+        if backend.acting_as:
+            raise ValueError(
+                f"--as {backend.acting_as} acts as a principal of the embedded sandbox; for a "
+                f'served sandbox use: eval "$(kmsworkbench sandbox env --as {backend.acting_as})"'
+            )
         from botocore.config import Config
 
         session = self._boto3_session()

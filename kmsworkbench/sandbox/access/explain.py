@@ -110,7 +110,8 @@ def statement(st: Statement, key_account: str | None = None) -> str:
         )
     else:
         who = "this principal"
-    text = f"{st.label.capitalize()} {verb} {who} {_actions(st)}"
+    label = st.label[:1].upper() + st.label[1:]
+    text = f"{label} {verb} {_actions(st)} to {who}"
     if st.resources is not None and st.resources != ("*",):
         text += f" on {_list(list(st.resources))}"
     elif st.not_resources is not None:
