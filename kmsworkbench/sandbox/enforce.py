@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,8 @@ class CallContext:
     caller: Caller | None = None
     params: dict[str, Any] = field(default_factory=dict)
     keys: list[tuple[str, str]] = field(default_factory=list)  # (key ARN, account)
+    # The trail event's id, chosen before the call runs (GetKeyLastUsage names it).
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     decisions: list[Decision] = field(default_factory=list)
 
 
@@ -353,6 +356,7 @@ def record(
             key_account=key_account,
             source_ip=call.source_ip,
             user_agent=call.user_agent,
+            event_id=call.event_id,
         )
     )
     with store.transaction(write=True):

@@ -159,6 +159,7 @@ class CallRecord:
     key_account: str | None = None
     source_ip: str = "127.0.0.1"
     user_agent: str = ""
+    event_id: str | None = None  # chosen up front so GetKeyLastUsage can name the event
 
 
 def build_event(call: CallRecord) -> dict[str, Any]:
@@ -192,7 +193,7 @@ def build_event(call: CallRecord) -> dict[str, Any]:
     if isinstance(material, str):
         event["additionalEventData"] = {"keyMaterialId": material}
     event["requestID"] = call.request_id
-    event["eventID"] = str(uuid.uuid4())
+    event["eventID"] = call.event_id or str(uuid.uuid4())
     event["readOnly"] = is_read_only(call.operation)
     if call.key_arn:
         event["resources"] = [
