@@ -171,7 +171,9 @@ class Sandbox:
             who = self.caller(access_key_id)
         except errors.KmsError as exc:
             return protocol.error_response(exc)
-        except Exception:  # handle never raises (a closed or damaged store)
+        except StoreError as exc:  # a damaged store: say which file and what to do
+            return protocol.error_response(errors.err("store_unusable", problem=str(exc)))
+        except Exception:  # handle never raises (a closed store)
             return protocol.error_response(errors.err("internal_error"))
         call = enforce.CallContext(
             access_key_id=access_key_id,

@@ -167,7 +167,16 @@ def allows_policy_update(r: Any, text: str) -> bool | None:
     if caller is None:
         return None
     policy = validate_key_policy(text)
-    ctx = build_context("PutKeyPolicy", {}, caller, None, now=r.now)
+    call = r.call
+    ctx = build_context(
+        "PutKeyPolicy",
+        {},
+        caller,
+        None,
+        now=r.now,
+        source_ip=call.source_ip,
+        secure_transport=call.secure,
+    )
     used = getattr(r, "used", None) or []  # PutKeyPolicy: the key it resolved
     arn = r.key_arn(used[-1][1] if used else "*")
     return authorize(

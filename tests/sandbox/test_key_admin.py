@@ -114,7 +114,13 @@ def test_policy_lockout_and_size(kms: Any, error_of: Any, demo_key: str) -> None
         "Message": "The new key policy will not allow you to update the key policy in the future.",
     }
     arn = kms.create_key(Policy=locked, BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]["Arn"]
-    assert kms.get_key_policy(KeyId=arn)["Policy"] == locked
+    # What the check protects against: the bypassed policy has locked the root out, even of
+    # reading it back.
+    assert error_of(kms.get_key_policy, KeyId=arn)["Code"] == "AccessDeniedException"
+    err = error_of(kms.put_key_policy, KeyId=arn, Policy=_policy(account, action="kms:Put*"))
+    assert err["Code"] == "AccessDeniedException"
+    assert err["Message"].endswith("no resource-based policy allows the kms:PutKeyPolicy action")
+    arn = kms.create_key(Description="size")["KeyMetadata"]["Arn"]
     kms.put_key_policy(KeyId=arn, Policy=_policy(account, action="kms:Put*"))
     big = _policy(account, extra={"Sid": "x" * 33_000})
     assert error_of(kms.put_key_policy, KeyId=arn, Policy=big)["Code"] == ("LimitExceededException")
@@ -162,7 +168,8 @@ def test_get_key_last_usage(kms: Any, error_of: Any) -> None:
     used = kms.get_key_last_usage(KeyId=arn)["KeyLastUsage"]
     assert used["Operation"] == "GenerateDataKey"
     assert used["KmsRequestId"] == out["ResponseMetadata"]["RequestId"]
-    assert "CloudTrailEventId" not in used  # no trail yet
+    # The trail's event for that call (the sandbox records every call).
+    assert len(used["CloudTrailEventId"]) == 36
     other = kms.create_key(Description="usage dest")["KeyMetadata"]["Arn"]
     kms.re_encrypt(CiphertextBlob=out["CiphertextBlob"], DestinationKeyId=other)
     assert kms.get_key_last_usage(KeyId=arn)["KeyLastUsage"]["Operation"] == "ReEncrypt"

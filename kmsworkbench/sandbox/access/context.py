@@ -94,8 +94,9 @@ def build_context(
         ctx["aws:username"] = caller.name
     if source_ip:
         ctx["aws:SourceIp"] = source_ip
-    if secure_transport is not None:
-        ctx["aws:SecureTransport"] = secure_transport
+    # AWS KMS answers HTTPS only, so every request that reaches it is secure; the sandbox
+    # stands in for that endpoint (in-process, or served), unless a server says otherwise.
+    ctx["aws:SecureTransport"] = True if secure_transport is None else secure_transport
     if key is not None:
         ctx["kms:KeySpec"] = key.key_spec
         ctx["kms:KeyUsage"] = key.key_usage

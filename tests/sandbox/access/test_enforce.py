@@ -318,6 +318,8 @@ def test_every_call_is_in_the_trail_and_no_secret(folder, root):
     assert (
         generated["responseElements"] is None and generated["additionalEventData"]["keyMaterialId"]
     )
+    last_use = root.get_key_last_usage(KeyId=key["Arn"])["KeyLastUsage"]
+    assert last_use["CloudTrailEventId"] == events[0]["eventID"]  # the last Decrypt
     text = json.dumps(events)
     for secret in (plain, pair["PrivateKeyPlaintext"], dk["Plaintext"]):
         assert base64.b64encode(secret).decode() not in text and secret.hex() not in text
