@@ -44,6 +44,8 @@ class KeyPairSpec:
     encryption_algorithms: tuple[str, ...] = ()
     key_encapsulation: bool = False
     china_regions_only: bool = False
+    # "The ML-KEM key specs are not available in China Regions" (GenerateDataKeyPair, model)
+    not_in_china_regions: bool = False
     # GenerateDataKeyPair(WithoutPlaintext) requests per second, per account and Region
     # (kms-semantics.md 1.6, archived guide of 2023). None where AWS publishes no figure
     # that we could verify; the sandbox then applies no special limit.
@@ -60,7 +62,9 @@ class KeyPairSpec:
         return bool(self.encryption_algorithms)
 
     def available_in(self, region: str) -> bool:
-        return not self.china_regions_only or region in CHINA_REGIONS
+        if region in CHINA_REGIONS:
+            return not self.not_in_china_regions
+        return not self.china_regions_only
 
 
 _ECC_ADVICE = "signing (KMS recommends ECC key pairs for signing)"
@@ -186,6 +190,7 @@ SPECS: dict[str, KeyPairSpec] = {
             "Module-lattice KEM, ML-KEM-512 (post-quantum, NIST category 1)",
             "key encapsulation only (derive a shared secret); no signing or encryption",
             key_encapsulation=True,
+            not_in_china_regions=True,
             key_bits=512,
         ),
         KeyPairSpec(
@@ -196,6 +201,7 @@ SPECS: dict[str, KeyPairSpec] = {
             "Module-lattice KEM, ML-KEM-768 (post-quantum, NIST category 3)",
             "key encapsulation only (derive a shared secret); no signing or encryption",
             key_encapsulation=True,
+            not_in_china_regions=True,
             key_bits=768,
         ),
         KeyPairSpec(
@@ -206,6 +212,7 @@ SPECS: dict[str, KeyPairSpec] = {
             "Module-lattice KEM, ML-KEM-1024 (post-quantum, NIST category 5)",
             "key encapsulation only (derive a shared secret); no signing or encryption",
             key_encapsulation=True,
+            not_in_china_regions=True,
             key_bits=1024,
         ),
     )

@@ -222,8 +222,10 @@ TABLE: dict[str, Entry] = {
                                   "XksKeyId is valid only when Origin is EXTERNAL_KEY_STORE",
                                   "unverified"),
     "key_spec_not_in_china": Entry(
-        "UnsupportedOperationException", "KeySpec {spec} is not supported in this Region",
-        "unverified", "ML-KEM is not in China Regions (model); worded like sm2_not_in_region"),
+        "UnsupportedOperationException", "{parameter} {spec} is not supported in this Region",
+        "unverified",
+        "ML-KEM is not in China Regions (CreateKey, GenerateDataKeyPair: model); worded like "
+        "sm2_not_in_region"),
     # --- key agreement and key encapsulation -----------------------------------------------
     "peer_key_malformed": Entry(
         "ValidationException",

@@ -246,3 +246,15 @@ def test_grants_for_kem_and_agreement_keys(
         Operations=["Encapsulate"],
     )  # fmt: skip
     assert err["Code"] == "ValidationException"
+
+
+def test_ml_kem_data_key_pairs_are_not_in_china(kms_cn: Any, error_of: Any) -> None:
+    demo = kms_cn.describe_key(KeyId="alias/workbench-demo")["KeyMetadata"]["Arn"]
+    err = error_of(kms_cn.generate_data_key_pair, KeyId=demo, KeyPairSpec="ML_KEM_512")
+    assert err == {
+        "Code": "UnsupportedOperationException",
+        "Message": "KeyPairSpec ML_KEM_512 is not supported in this Region",
+    }
+    assert not kp.get_spec("ML_KEM_512").available_in("cn-north-1")
+    assert kp.get_spec("ML_KEM_512").available_in("us-east-1")
+    assert kp.get_spec("SM2").available_in("cn-north-1")

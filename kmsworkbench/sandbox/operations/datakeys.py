@@ -20,6 +20,7 @@ from kmsworkbench.sandbox.core import (
     resolve_key,
     tx,
 )
+from kmsworkbench.sandbox.core.specs import NOT_IN_CHINA_KEY_SPECS
 from kmsworkbench.sandbox.operations.encrypt import seal
 from kmsworkbench.sandbox.store import KeyRecord
 
@@ -78,6 +79,8 @@ def _generate_pair(r: Request, p: Params, with_plaintext: bool) -> Response:
     no_recipient(p)
     if spec == "SM2" and not r.in_china:
         raise E.err("sm2_not_in_region", parameter="KeyPairSpec")
+    if spec in NOT_IN_CHINA_KEY_SPECS and r.in_china:
+        raise E.err("key_spec_not_in_china", parameter="KeyPairSpec", spec=spec)
     key = wrapping_key(r, p)
     pair = keypairs().generate(spec)  # outside any lock: this is the slow part
     out: Response = {

@@ -46,7 +46,7 @@ def create_key(r: Request, p: Params) -> Response:
     if spec == "SM2" and not r.in_china:
         raise E.err("sm2_not_in_region", parameter="KeySpec")
     if spec in NOT_IN_CHINA_KEY_SPECS and r.in_china:
-        raise E.err("key_spec_not_in_china", spec=spec)
+        raise E.err("key_spec_not_in_china", parameter="KeySpec", spec=spec)
     usage = p.get("KeyUsage")
     if usage is None:
         if spec != "SYMMETRIC_DEFAULT":
