@@ -3,7 +3,8 @@
 botocore's debug log prints every response body (``botocore.parsers``: "Response body:
 ..."). The body of Decrypt and GenerateDataKeyPair holds a plaintext private key, so bodies
 are never shown: the record is replaced by a line giving only its size, and anything that
-still looks like a ``Plaintext`` member in any record is masked.
+still looks like a ``Plaintext``, ``PrivateKeyPlaintext`` or ``SharedSecret`` member (the raw
+secret of DeriveSharedSecret, Encapsulate and Decapsulate) in any record is masked.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ REDACTED_BODY = (
 
 _REDACTED_PREFIX = REDACTED_BODY.split("{", 1)[0]
 
-_JSON_PLAINTEXT = re.compile(r'("(?:PrivateKey)?Plaintext"\s*:\s*")[^"]*(")')
-_REPR_PLAINTEXT = re.compile(r"""(['"](?:PrivateKey)?Plaintext['"]\s*:\s*)b?(['"]).*?(?<!\\)\2""")
+_SECRET_MEMBER = r"(?:(?:PrivateKey)?Plaintext|SharedSecret)"
+_JSON_PLAINTEXT = re.compile(r'("' + _SECRET_MEMBER + r'"\s*:\s*")[^"]*(")')
+_REPR_PLAINTEXT = re.compile(
+    r"""(['"]""" + _SECRET_MEMBER + r"""['"]\s*:\s*)b?(['"]).*?(?<!\\)\2"""
+)
 
 _lock = threading.Lock()
 _handler: logging.Handler | None = None
@@ -49,7 +53,7 @@ class RedactingFilter(logging.Filter):
             record.msg = "<unformattable log record not shown>"
             record.args = ()
             return True
-        if "Plaintext" in message:
+        if "Plaintext" in message or "SharedSecret" in message:
             masked = _JSON_PLAINTEXT.sub(r"\1<redacted>\2", message)
             masked = _REPR_PLAINTEXT.sub(r"\1<redacted>", masked)
             record.msg = masked
