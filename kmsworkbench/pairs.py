@@ -264,6 +264,10 @@ class PairLibrary:
         self.damaged: list[DamagedFile] = []  # damaged files met by the last list()
         # Temporary files a killed writer left behind (a live writer's are locked, kept).
         self.removed_temps = paths.remove_stale_temps(self.folder)
+        from kmsworkbench.batches import BatchShelf
+
+        self.batches = BatchShelf(self)  # batch entries: pairs/batches/NAME.json
+        self.removed_temps += self.batches.removed_temps
 
     @property
     def skipped(self) -> list[tuple[Path, str]]:
@@ -321,10 +325,13 @@ class PairLibrary:
         try:
             return self._read(path)
         except FileNotFoundError:
-            raise KeyError(name) from None
+            return self.batches.get_pair(name)  # KeyError when no batch has it either
 
     def exists(self, name: str) -> bool:
-        return validate_name(name) is None and (self.folder / f"{name}.json").exists()
+        """A pair of that name is in the library (on its own or in a batch)."""
+        if validate_name(name) is not None:
+            return False
+        return (self.folder / f"{name}.json").exists() or self.batches.owner_of(name) is not None
 
     def unique_name(self, base: str) -> str:
         """``base`` made valid, with -2, -3, ... appended until no pair has that name."""
@@ -352,8 +359,17 @@ class PairLibrary:
             self._write(record)
             return record
 
+    def _not_in_batch(self, name: str) -> None:
+        batch = self.batches.owner_of(name)
+        if batch is not None and not (self.folder / f"{name}.json").exists():
+            raise ValueError(
+                f"{name!r} is a pair of the batch {batch!r}; its pairs are kept, renamed and "
+                f"deleted with the batch (pairs delete {batch})"
+            )
+
     def rename(self, old: str, new: str) -> PairRecord:
         with self._lock:
+            self._not_in_batch(old)
             record = self.get(old)
             if old == new:
                 return record
@@ -371,6 +387,7 @@ class PairLibrary:
         with self._lock:
             if validate_name(name):
                 raise KeyError(name)
+            self._not_in_batch(name)
             try:
                 (self.folder / f"{name}.json").unlink()
             except FileNotFoundError:
@@ -378,7 +395,13 @@ class PairLibrary:
 
     def export_bundle(self, names: list[str] | None = None) -> dict[str, Any]:
         """A JSON-able bundle of the named pairs (all when ``names`` is None)."""
-        records = self.list() if names is None else [self.get(n) for n in names]
+        if names is None:
+            records = self.list() + [p for b in self.batches.list() for p in b.pairs]
+        else:
+            records = []
+            for n in names:  # a batch's name stands for all its pairs
+                is_batch = self.batches.exists(n) and not self.exists(n)
+                records += self.batches.get(n).pairs if is_batch else [self.get(n)]
         return {
             "format": BUNDLE_FORMAT,
             "version": BUNDLE_VERSION,

@@ -3,22 +3,22 @@
 
 The pair is kept in the library (``--name NAME``, or a name made from the spec and time)
 unless ``--no-save``. ``--count N --out-dir DIR`` generates N pairs concurrently within the
-spec's KMS quota, writes each to DIR with a ``manifest.json``, and slows down on throttling.
+spec's KMS quota, writes each to DIR with a ``manifest.json`` kept as it goes, slows down on
+throttling, and resumes with ``--resume``; ``--save`` also keeps it in the library as one
+batch entry (``commands/batch.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kmsworkbench.cli import UsageError
-from kmsworkbench.commands._blobs import read_text_param, write_file
+from kmsworkbench.commands._blobs import read_text_param
 from kmsworkbench.commands._library import open_library
 from kmsworkbench.commands._output import emit, guarded, note
 
@@ -47,7 +47,6 @@ _INPUT_MEMBERS = {
     "GrantTokens": "grant_tokens",
     "DryRun": "dry_run",
 }
-MANIFEST = "manifest.json"
 TITLE = "GenerateDataKeyPairWithoutPlaintext"
 
 
@@ -76,6 +75,16 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     save.add_argument("--no-save", action="store_true", help="do not keep the pair in the library")
     p.add_argument("--count", type=int, help="generate this many pairs (needs --out-dir)")
     p.add_argument("--out-dir", help="folder for the pairs of --count and manifest.json")
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="with --count: also keep the batch in the library, as one batch entry",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --out-dir: make the pairs a stopped batch is missing (reads its manifest)",
+    )
     p.add_argument("--cli-input-json", help="the request as JSON (or file://FILE)")
     p.add_argument("--cli-input-yaml", help="the request as YAML (or file://FILE)")
     p.add_argument(
@@ -172,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [
         f
         for f, a in (("--key-id", "key_id"), ("--key-pair-spec", "key_pair_spec"))
-        if not getattr(args, a)
+        if not getattr(args, a) and not args.resume  # a resumed batch has its own
     ]
     if missing:
         raise UsageError(
@@ -186,9 +195,17 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--count needs --out-dir DIR (where the pairs and manifest.json go)")
         if args.dry_run:
             raise UsageError("--dry-run generates nothing; use it without --count")
-        return _run_batch(args, context)
+        from kmsworkbench.commands.batch import run_batch
+
+        return run_batch(args, context)
+    if args.out_dir and args.resume:
+        from kmsworkbench.commands.batch import run_batch
+
+        return run_batch(args, context)  # the batch's manifest has --count and the rest
     if args.out_dir:
-        raise UsageError("--out-dir goes with --count N")
+        raise UsageError("--out-dir goes with --count N (or --resume)")
+    if args.save or args.resume:
+        raise UsageError("--save and --resume go with --count N --out-dir DIR (a batch)")
 
     from kmsworkbench.pairs import validate_name
     from kmsworkbench.service import Backend, KmsSession
@@ -221,75 +238,6 @@ def run(args: argparse.Namespace) -> int:
         if sys.stderr.isatty():
             note(f"Kept in the library as {record.name!r} (kmsworkbench pairs show {record.name}).")
     emit(result.cli_output(), args, TITLE)
-    return 0
-
-
-def _run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
-    from kmsworkbench.pairs import validate_name
-    from kmsworkbench.service import Backend, KmsSession
-    from kmsworkbench.service.batch import generate_batch, rate_for_spec
-
-    out_dir = Path(args.out_dir).expanduser()
-    if (out_dir / MANIFEST).exists():
-        raise UsageError(f"{out_dir / MANIFEST} already exists; choose an empty --out-dir.")
-    base = args.name or _default_name(args.key_pair_spec)
-    problem = validate_name(args.name) if args.name else None
-    if problem:
-        raise UsageError(problem)
-    count: int = args.count
-    backend = Backend.from_args(args)
-    progress = _Progress(count, args.key_pair_spec, rate_for_spec(args.key_pair_spec))
-    with KmsSession(backend) as session, progress:
-        results = generate_batch(
-            session,
-            args.key_id,
-            args.key_pair_spec,
-            count,
-            encryption_context=context,
-            grant_tokens=args.grant_tokens,
-            on_result=lambda _i, _r: progress.advance(),
-            on_throttle=progress.throttled,
-        )
-        label = session.label()
-    library = None if args.no_save else open_library(args)
-    width = max(4, len(str(count)))
-    entries: list[dict[str, Any]] = []
-    for index, result in enumerate(results, start=1):
-        stem = f"pair-{index:0{width}d}"
-        response_file = f"{stem}.json"
-        public_file = f"{stem}.public.der"
-        cipher_file = f"{stem}.private-key-ciphertext.bin"
-        write_file(out_dir / response_file, json.dumps(result.cli_output(), indent=4) + "\n")
-        write_file(out_dir / public_file, result.public_key)
-        write_file(out_dir / cipher_file, result.private_key_ciphertext)
-        name = None
-        if library is not None:
-            record = library.add(
-                _pair_record(f"{base}-{index:0{width}d}", result, context, label), unique=True
-            )
-            name = record.name
-        entries.append(
-            {
-                "Index": index,
-                "Name": name,
-                "ResponseFile": response_file,
-                "PublicKeyFile": public_file,
-                "PrivateKeyCiphertextFile": cipher_file,
-                "PublicKeySha256": hashlib.sha256(result.public_key).hexdigest(),
-                "KeyMaterialId": result.key_material_id,
-            }
-        )
-    manifest: dict[str, Any] = {
-        "KeyId": results[0].key_arn,
-        "KeyPairSpec": results[0].key_pair_spec,
-        "EncryptionContext": context,
-        "Count": len(results),
-        "CreatedAt": datetime.now(UTC).isoformat(),
-        "Backend": label,
-        "Pairs": entries,
-    }
-    write_file(out_dir / MANIFEST, json.dumps(manifest, indent=4, ensure_ascii=False) + "\n")
-    emit(manifest, args, "Manifest")
     return 0
 
 

@@ -25,7 +25,10 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     sub = p.add_subparsers(dest="pairs_command", metavar="ACTION", required=True)
 
-    ls = sub.add_parser("list", parents=parents, help="list the pairs, newest first")
+    ls = sub.add_parser(
+        "list", parents=parents, help="list the pairs, newest first, and the batches"
+    )
+    ls.add_argument("--batch", metavar="NAME", help="list the pairs of this batch instead")
     ls.set_defaults(func=run_list)
 
     check = sub.add_parser(
@@ -85,9 +88,16 @@ def _summary_row(record: Any) -> dict[str, Any]:
 @guarded
 def run_list(args: argparse.Namespace) -> int:
     library = open_library(args)
+    if args.batch:
+        batch = _get_batch(library, args.batch)
+        emit({"Batch": batch.name, "Pairs": [_summary_row(r) for r in batch.pairs]}, args, "Pairs")
+        return 0
     records = library.list()
     out: dict[str, Any] = {"Pairs": [_summary_row(r) for r in records]}
-    if library.damaged:
+    batches = library.batches.list()
+    if batches:
+        out["Batches"] = [_batch_row(b) for b in batches]
+    if library.damaged or library.batches.damaged:
         out["Damaged"] = _damaged_rows(library)
         note(
             f"{len(library.damaged)} damaged file(s) in {library.folder} left out "
@@ -98,26 +108,57 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _damaged_rows(library: Any) -> list[dict[str, str]]:
-    return [{"File": str(d.path), "Reason": d.reason} for d in library.damaged]
+    damaged = library.damaged + library.batches.damaged
+    return [{"File": str(d.path), "Reason": d.reason} for d in damaged]
+
+
+def _batch_row(batch: Any) -> dict[str, Any]:
+    return {
+        "Batch": batch.name,
+        "Count": batch.count,
+        "KeyPairSpec": batch.key_pair_spec,
+        "KeyId": batch.key_arn,
+        "EncryptionContext": dict(batch.encryption_context),
+        "CreatedAt": batch.created_at.isoformat(),
+        "Backend": batch.backend,
+        "OutDir": batch.out_dir,
+        "Pairs": f"{batch.pairs[0].name} .. {batch.pairs[-1].name}",
+    }
+
+
+def _get_batch(library: Any, name: str) -> Any:
+    from kmsworkbench.pairs import BundleError
+
+    try:
+        return library.batches.get(name)
+    except KeyError:
+        raise UsageError(
+            f"No batch named {name!r} in the library (kmsworkbench pairs list)."
+        ) from None
+    except (BundleError, OSError) as exc:
+        raise UsageError(f"The batch {name!r} is damaged in the library: {exc}.") from None
 
 
 @guarded
 def run_check(args: argparse.Namespace) -> int:
     library = open_library(args)
     records = library.list()
+    batches = library.batches.list()
     emit(
         {
             "Folder": str(library.folder),
             "Sound": len(records),
+            "SoundBatches": len(batches),
             "Damaged": _damaged_rows(library),
             "TemporaryFilesRemoved": [str(p) for p in library.removed_temps],
         },
         args,
         "Library check",
     )
-    if library.damaged:
+    damaged = library.damaged + library.batches.damaged
+    if damaged:
         note(
-            f"{len(library.damaged)} damaged file(s). They are never changed or removed by "
+            f"{len(damaged)} damaged file(s). They are never changed or removed by "
             "kmsworkbench; move them away, or delete them, once you have what you need."
         )
         return 255
@@ -126,7 +167,14 @@ def run_check(args: argparse.Namespace) -> int:
 
 @guarded
 def run_show(args: argparse.Namespace) -> int:
-    record = get_pair(open_library(args), args.name)
+    library = open_library(args)
+    if library.batches.exists(args.name) and not library.exists(args.name):
+        batch = _get_batch(library, args.name)
+        data = _batch_row(batch)
+        data["Pairs"] = [r.name for r in batch.pairs]
+        emit(data, args, "Batch")
+        return 0
+    record = get_pair(library, args.name)
     data = _summary_row(record)
     data["KeyMaterialId"] = record.key_material_id
     data["PublicKey"] = record.to_json()["public_key"]
@@ -171,7 +219,8 @@ def run_export(args: argparse.Namespace) -> int:
             _write_out(data, args.outfile, args.private_key == "raw")
         return 0
     for name in args.names:
-        get_pair(library, name)
+        if not (library.batches.exists(name) and not library.exists(name)):
+            get_pair(library, name)  # a batch's name stands for its pairs
     bundle = library.export_bundle(args.names or None)
     text = json.dumps(bundle, indent=4, ensure_ascii=False) + "\n"
     if args.outfile:
@@ -205,10 +254,21 @@ def run_import(args: argparse.Namespace) -> int:
 @guarded
 def run_delete(args: argparse.Namespace) -> int:
     library = open_library(args)
+    batches = {n for n in args.names if library.batches.exists(n) and not library.exists(n)}
     for name in args.names:
-        get_pair(library, name)
+        if name not in batches:
+            get_pair(library, name)
+            owner = library.batches.owner_of(name)
+            if owner is not None and not (library.folder / f"{name}.json").exists():
+                raise UsageError(
+                    f"{name!r} is a pair of the batch {owner!r}; a batch's pairs are deleted "
+                    f"with it (kmsworkbench pairs delete {owner})."
+                )
     for name in args.names:
-        library.delete(name)
+        if name in batches:
+            library.batches.delete(name)
+        else:
+            library.delete(name)
     emit({"Deleted": list(args.names)}, args, "Deleted")
     return 0
 

@@ -59,6 +59,7 @@ def test_fifty_pairs(cli: Callable[..., Any], tmp_path: Path) -> None:
         str(out_dir),
         "--name",
         "b",
+        "--save",
     )
     assert r.rc == 0, r.err
     assert r.json()["Count"] == 50
@@ -75,6 +76,7 @@ def test_fifty_pairs(cli: Callable[..., Any], tmp_path: Path) -> None:
         str(out_dir),
     )
     assert again.rc == 252 and "manifest.json already exists" in again.err
+    assert "--resume" in again.err
     assert (
         cli("generate", "--key-id", "k", "--key-pair-spec", "ECC_NIST_P256", "--count", "2").rc
         == 252
