@@ -12,6 +12,7 @@ holds a plaintext private key."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,6 +24,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from kmsworkbench.pairs import BundleError, PairExistsError, PairRecord, validate_name
+
+if TYPE_CHECKING:
+    from kmsworkbench.batches import BatchRecord
 from kmsworkbench.service import format_context_for_cli
 from kmsworkbench.tui.app import BackendChanged
 from kmsworkbench.tui.screens.base import WorkbenchModal, WorkbenchScreen
@@ -160,18 +164,35 @@ class PairTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.records: list[PairRecord] = []
+        self.batches: list[BatchRecord] = []
 
     def on_mount(self) -> None:
         for key, label in COLUMNS:
             self.add_column(label, key=key)
 
-    def show(self, records: list[PairRecord], app: WorkbenchApp, keep: str | None) -> None:
+    def show(
+        self,
+        records: list[PairRecord],
+        app: WorkbenchApp,
+        keep: str | None,
+        batches: Sequence[BatchRecord] = (),
+    ) -> None:
+        from kmsworkbench.tui.screens.batch import batch_cells
+
         self.records = records
+        self.batches = list(batches)
         self.clear()
         for record in records:
             self.add_row(*record_cells(record, app), key=record.name)
+        for batch in self.batches:  # one row per batch, after the pairs; Enter opens it
+            self.add_row(*batch_cells(batch, app), key=f"batch:{batch.name}")
         if keep is not None:
             self.move_to(keep)
+
+    @property
+    def highlighted_batch(self) -> BatchRecord | None:
+        row = self.cursor_row - len(self.records)
+        return self.batches[row] if 0 <= row < len(self.batches) else None
 
     def move_to(self, name: str) -> bool:
         try:
@@ -197,6 +218,7 @@ class LibraryScreen(WorkbenchScreen):
         "marked ⚠ was generated on another backend: Decrypt would go to another KMS."
     )
     AUTO_FOCUS = "#lib-table"
+    TITLE_TEXT = "Library of pairs"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "rename", "Rename", id="lib-rename"),
         Binding("delete", "delete", "Delete", id="lib-delete"),
@@ -221,7 +243,7 @@ class LibraryScreen(WorkbenchScreen):
         self._select = select
 
     def compose(self) -> ComposeResult:
-        yield BackendHeader("Library of pairs")
+        yield BackendHeader(self.TITLE_TEXT)
         yield Label("", id="lib-count")
         with Vertical(id="lib-main"):
             yield PairTable(id="lib-table")
@@ -248,13 +270,17 @@ class LibraryScreen(WorkbenchScreen):
         records = library.list()
         current = self.highlighted
         keep = select if select is not None else (current.name if current else None)
-        self.table.show(records, self.workbench, keep)
+        batches = library.batches.list()
+        self.table.show(records, self.workbench, keep, batches)
         others = sum(1 for r in records if not on_current_backend(r, self.workbench))
         parts = [f"{len(records)} pair{'s' if len(records) != 1 else ''}"]
         if others:
             parts.append(f"{others} from another backend (⚠)")
-        if library.skipped:
-            parts.append(f"{len(library.skipped)} damaged file(s) skipped")
+        if batches:
+            parts.append(f"{len(batches)} batch{'es' if len(batches) != 1 else ''}")
+        damaged = len(library.skipped) + len(library.batches.damaged)
+        if damaged:
+            parts.append(f"{damaged} damaged file(s) skipped (kmsworkbench pairs check)")
         count = self.query_one("#lib-count", Label)
         count.update(" · ".join(parts))
         count.tooltip = f"Saved in {library.folder}"
@@ -264,6 +290,13 @@ class LibraryScreen(WorkbenchScreen):
         record = self.highlighted
         detail = self.query_one("#lib-detail", Static)
         pem = self.query_one("#lib-pem", Static)
+        batch = self.table.highlighted_batch
+        if record is None and batch is not None:
+            from kmsworkbench.tui.screens.batch import batch_detail
+
+            pem.update("")
+            detail.update(batch_detail(batch))
+            return
         if record is None:
             pem.update("")
             detail.update(
@@ -289,7 +322,14 @@ class LibraryScreen(WorkbenchScreen):
 
     def _need_record(self) -> PairRecord | None:
         record = self.highlighted
-        if record is None:
+        batch = self.table.highlighted_batch
+        if record is None and batch is not None:
+            self.notify(
+                f"{batch.name} is a batch of {batch.count} pairs: Enter opens them. It is "
+                f"deleted as a whole with: kmsworkbench pairs delete {batch.name}",
+                severity="warning",
+            )
+        elif record is None:
             self.notify("No pair is highlighted.", severity="warning")
         return record
 
@@ -298,6 +338,12 @@ class LibraryScreen(WorkbenchScreen):
     def action_open(self) -> None:
         from kmsworkbench.tui.screens.workbench import PairWorkbenchScreen
 
+        batch = self.table.highlighted_batch
+        if batch is not None:
+            from kmsworkbench.tui.screens.batch import BatchScreen
+
+            self.app.push_screen(BatchScreen(batch.name))
+            return
         record = self._need_record()
         if record is not None:
             self.app.push_screen(PairWorkbenchScreen(record))
