@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format snapshots screenshots bench clean
+.PHONY: run test soak lint format snapshots screenshots bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long crash test: SIGKILL a writer many times (KMSWORKBENCH_SOAK_ROUNDS, default 40).
+soak: $(VENV)/.installed-test
+	$(PY) -m pytest -m soak -p no:xdist tests/test_crash.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .
