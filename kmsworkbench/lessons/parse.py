@@ -31,7 +31,8 @@ Each step has at most one ``do`` block and any number of ``break NAME`` blocks. 
 YAML mappings: ``action`` names an action (``actions.ACTIONS``); the other keys are its
 parameters, where ``$name`` refers to a value an earlier step saved (``save: name``). A
 ``break`` block starts from the step's ``do`` parameters and changes the ones it names; its
-``action`` defaults to the ``do`` action. ``expect`` names the error code the variant must
+``action`` defaults to the ``do`` action (another action takes only the block's parameters).
+Any action takes ``as: NAME`` to make its KMS calls as a principal of the lesson sandbox. ``expect`` names the error code the variant must
 meet (or ``ok`` when the variant shows something that works).
 """
 
@@ -137,8 +138,10 @@ class _StepBuilder:
         for key, value in (("title", title), ("explain", explain), ("expect", expect)):
             if not isinstance(value, str) or not value.strip():
                 raise LessonError(self.source, line, f"break {name}: needs '{key}: ...'")
-        params = dict(self.do.params)
         action_name = block.pop("action", self.do.name)
+        # The same action starts from the step's own parameters; another action takes only
+        # the ones the block gives.
+        params = dict(self.do.params) if action_name == self.do.name else {}
         params.update(block)
         params["action"] = action_name
         action = _action(self.source, line, params, None)

@@ -65,10 +65,10 @@ class StepReport:
 class StepContext:
     """What an action sees: the lesson's session and saved values, and the report it adds to."""
 
-    def __init__(self, run: LessonRun, report: StepReport) -> None:
+    def __init__(self, run: LessonRun, report: StepReport, acting: str | None = None) -> None:
         self.run = run
         self.report = report
-        self.session = run.session
+        self.session = run.session_for(acting)
 
     # ---- values
     def resolve(self, value: Any) -> Any:
@@ -143,6 +143,20 @@ class StepContext:
 TrailReader = Callable[[str], list[dict[str, Any]]]
 
 
+def sandbox_trail(data_dir: Path, request_ids: list[str]) -> list[dict[str, Any]]:
+    """The CloudTrail events the lesson sandbox recorded for these requests, in call order."""
+    from kmsworkbench.sandbox import Sandbox
+    from kmsworkbench.sandbox.directory import trail_events
+
+    try:
+        with Sandbox.open(data_dir) as sandbox:
+            rows = trail_events(sandbox, None, 10 * len(request_ids) + 10)
+    except Exception:  # the trail is shown when it can be read; a step never fails for it
+        return []
+    by_id = {str(record.get("requestID")): record for _seq, _t, record in rows}
+    return [by_id[rid] for rid in request_ids if rid in by_id]
+
+
 class LessonRun:
     """One lesson on one lesson sandbox: the values saved so far and the steps done."""
 
@@ -159,6 +173,31 @@ class LessonRun:
         self.state: dict[str, dict[str, Any]] = {}
         self.done: set[int] = set()
         self._trail = trail
+        self._sessions: dict[str, KmsSession] = {}
+        self._account: str | None = None
+
+    def session_for(self, principal: str | None) -> KmsSession:
+        """The lesson's session, or one that signs as a principal of the lesson sandbox."""
+        if not principal:
+            return self.session
+        if principal not in self._sessions:
+            import dataclasses
+
+            from kmsworkbench.service import KmsSession
+
+            backend = dataclasses.replace(self.session.backend, acting_as=principal)
+            self._sessions[principal] = KmsSession(backend, self.session.journal)
+        return self._sessions[principal]
+
+    def account_id(self) -> str:
+        if self._account is None:
+            from kmsworkbench.sandbox import Sandbox
+
+            if self.data_dir is None:
+                raise LocalError("NotASandbox", "this lesson needs its sandbox", "")
+            with Sandbox.open(self.data_dir) as sandbox:
+                self._account = sandbox.account_id
+        return self._account
 
     def run_step(self, index: int) -> StepReport:
         step = self.lesson.steps[index]
@@ -194,7 +233,14 @@ class LessonRun:
         report = StepReport(title=title)
         if action is None:
             return report
-        ctx = StepContext(self, report)
+        acting = action.params.get("as")
+        try:
+            ctx = StepContext(self, report, str(acting) if acting else None)
+        except KmsError as exc:
+            report.ok = False
+            report.error_code = exc.code
+            report.error_message = exc.message
+            return report
         try:
             ACTIONS[action.name].run(ctx, action.params)
         except KmsError as exc:
@@ -218,13 +264,12 @@ class LessonRun:
         return report
 
     def _audit(self, report: StepReport) -> list[dict[str, Any]]:
-        if self._trail is None:
+        ids = [call.request_id for call in report.calls if call.request_id]
+        if not ids:
             return []
-        events: list[dict[str, Any]] = []
-        for call in report.calls:
-            if call.request_id:
-                events.extend(self._trail(call.request_id))
-        return events
+        if self._trail is not None:
+            return [event for rid in ids for event in self._trail(rid)]
+        return sandbox_trail(self.data_dir, ids) if self.data_dir is not None else []
 
     def reset(self) -> None:
         """Forget every saved value (secrets wiped) and wipe the lesson's sandbox."""
@@ -235,5 +280,9 @@ class LessonRun:
         self.state.clear()
         self.done.clear()
         self.session.close()
+        for session in self._sessions.values():
+            session.close()
+        self._sessions.clear()
+        self._account = None
         if self.data_dir is not None and self.data_dir.exists():
             shutil.rmtree(self.data_dir)

@@ -10,6 +10,8 @@ a process substitution.
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 from typing import Any
 
@@ -29,6 +31,15 @@ ENDPOINT=(--endpoint-url "$AWS_ENDPOINT_URL_KMS")
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 kms() {{ aws kms "${{ENDPOINT[@]}}" "$@"; }}
+as_principal() {{  # NAME COMMAND...: COMMAND with the credentials of the sandbox principal NAME
+  local who=$1 endpoint=$AWS_ENDPOINT_URL_KMS
+  shift
+  (
+    eval "$(kmsworkbench sandbox env --as "$who" ${{KMSWORKBENCH_DATA_DIR:+--data-dir "$KMSWORKBENCH_DATA_DIR"}})"
+    export AWS_ENDPOINT_URL_KMS=$endpoint
+    "$@"
+  )
+}}
 b64d() {{ base64 -d 2>/dev/null || base64 -D; }}
 expect_failure() {{  # CODE COMMAND...: the command must fail, with CODE in its message
   local code=$1 out
@@ -56,6 +67,7 @@ class Shell:
         self.lines: list[str] = []
         self._expect: str | None = None
         self._expect_done = False
+        self.acting: str | None = None  # the step's ``as``: a sandbox principal
 
     # ---- words
     def arg(self, value: Any) -> str:
@@ -70,6 +82,31 @@ class Shell:
     def fileb(self, ref: str) -> str:
         name, _, attr = ref.lstrip("$").partition(".")
         return f'"fileb://$WORK/{name}.{attr or "value"}.bin"'
+
+    def json(self, value: Any) -> str:
+        """A JSON document as one double-quoted shell word, saved values (``$name.attr``)
+        and ``$account`` (the key's account, ``KEY_ACCOUNT``) filled in by the shell."""
+        refs: dict[str, str] = {}
+
+        def mark(v: Any) -> Any:
+            if isinstance(v, str) and "$account" in v:
+                v = v.replace("$account", "@@KEY_ACCOUNT@@")
+                refs["@@KEY_ACCOUNT@@"] = "KEY_ACCOUNT"
+            if isinstance(v, str) and v.startswith("$"):
+                token = f"@@{var(v)}@@"
+                refs[token] = var(v)
+                return token
+            if isinstance(v, dict):
+                return {k: mark(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [mark(x) for x in v]
+            return v
+
+        text = json.dumps(mark(value), indent=1)
+        text = re.sub(r'([\\"$`])', r"\\\1", text)
+        for token, name in refs.items():
+            text = text.replace(token, f"${{{name}}}")
+        return f'"{text}"'
 
     def context(self, ctx: dict[str, Any] | None) -> list[str]:
         if not ctx:
@@ -101,6 +138,8 @@ class Shell:
     ) -> None:
         """``aws kms ...``; with ``capture``, read the queried fields into those variables."""
         command = "kms " + " ".join(words)
+        if self.acting:
+            command = f"as_principal {shlex.quote(self.acting)} {command}"
         if self._expect is not None:
             self.run(command, checked=True)
             return
@@ -137,11 +176,13 @@ def export_script(lesson: Lesson) -> str:
         if step.action is None:
             continue
         sh = Shell()
+        sh.acting = step.action.params.get("as")
         ACTIONS[step.action.name].shell(sh, step.action.params)
         out.extend(sh.lines)
         for variant in step.variants:
             out.append(f"echo {shlex.quote(f'-- break it: {variant.title}')}")
             child = sh.expecting(variant.expect_error)
+            child.acting = variant.action.params.get("as")
             ACTIONS[variant.action.name].shell(child, variant.action.params)
             # A subshell: what a variant saves never changes the lesson's own path.
             out.append("(")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import formats, kms, local, rotation  # noqa: F401  (registration)
+from . import access, formats, kms, local, rotation  # noqa: F401  (registration)
 from .base import ACTIONS, ActionSpec, Params
 
 __all__ = ["ACTIONS", "ActionSpec", "Params"]

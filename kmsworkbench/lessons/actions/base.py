@@ -30,7 +30,10 @@ class ActionSpec:
         missing = sorted(self.required - names)
         if missing:
             return f"missing parameter(s): {', '.join(missing)}"
-        allowed = self.required | self.optional | ({"save"} if self.default_save else set())
+        # Every action takes "as": run its KMS calls as that sandbox principal.
+        allowed = (
+            self.required | self.optional | {"as"} | ({"save"} if self.default_save else set())
+        )
         unknown = sorted(names - allowed)
         if unknown:
             return (

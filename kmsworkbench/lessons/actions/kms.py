@@ -43,6 +43,7 @@ def _create_key_shell(sh: Shell, p: Params) -> None:
         "fi"
     )
     sh.run(f'{v_arn}=$(kms describe-key --key-id "${v_id}" --query KeyMetadata.Arn --output text)')
+    sh.run(f'{var(f"{save}.alias_arn")}="${{{v_arn}%%:key/*}}:{alias}"')
     sh.run(f'echo "  KMS key ${v_id}"')
 
 
@@ -53,7 +54,7 @@ def _create_key_shell(sh: Shell, p: Params) -> None:
     required=("alias",),
     optional=("description", "key_spec", "key_usage"),
     save="key",
-    outputs=("id", "arn"),
+    outputs=("id", "arn", "alias_arn"),
 )
 def create_key(ctx: StepContext, p: Params) -> None:
     alias = str(ctx.param(p, "alias"))
@@ -73,7 +74,8 @@ def create_key(ctx: StepContext, p: Params) -> None:
         meta = ctx.call("CreateKey", **params)["KeyMetadata"]
         ctx.call("CreateAlias", AliasName=alias, TargetKeyId=meta["KeyId"])
         ctx.note(f"Created key {meta['KeyId']} and pointed {alias} at it.")
-    ctx.save(p, "key", id=meta["KeyId"], arn=meta["Arn"], alias=alias)
+    alias_arn = meta["Arn"].split(":key/")[0] + ":" + alias
+    ctx.save(p, "key", id=meta["KeyId"], arn=meta["Arn"], alias=alias, alias_arn=alias_arn)
 
 
 # ------------------------------------------------------------------- generate-data-key
@@ -134,6 +136,8 @@ def _decrypt_shell(sh: Shell, p: Params) -> None:
     if p.get("key"):
         words += ["--key-id", sh.arg(p["key"])]
     words += sh.context(p.get("context"))
+    if p.get("grant_tokens"):
+        words += ["--grant-tokens", *(sh.arg(t) for t in p["grant_tokens"])]
     sh.kms(words, capture=[var(f"{save}.plaintext")], query="Plaintext")
     sh.run('echo "  decrypted"')
 
@@ -143,7 +147,7 @@ def _decrypt_shell(sh: Shell, p: Params) -> None:
     "Decrypt: KMS decrypts a blob (a data key, a private key) with its encryption context",
     shell=_decrypt_shell,
     required=("blob",),
-    optional=("context", "key", "label", "tamper"),
+    optional=("context", "key", "label", "tamper", "grant_tokens"),
     save="decrypted",
     outputs=("plaintext",),
 )
@@ -160,6 +164,8 @@ def decrypt(ctx: StepContext, p: Params) -> None:
         params["EncryptionContext"] = context
     if p.get("key"):
         params["KeyId"] = ctx.param(p, "key")
+    if p.get("grant_tokens"):
+        params["GrantTokens"] = [str(t) for t in ctx.param(p, "grant_tokens")]
     resp = ctx.call("Decrypt", **params)
     label = str(p.get("label") or "plaintext")
     secret = Secret(resp["Plaintext"], label)

@@ -66,7 +66,7 @@ def render_report(report: StepReport) -> RenderableType:
         parts.append(Text("\nCloudTrail event", style="bold underline"))
         parts.append(_json(event))
     if report.calls and not report.audit:
-        parts.append(Text("\nCloudTrail: this sandbox keeps no audit trail yet.", style="italic"))
+        parts.append(Text("\nCloudTrail: no event was found for these calls.", style="italic"))
     return Group(*parts)
 
 
