@@ -42,3 +42,32 @@ async def test_ctrl_t_in_the_library_opens_the_asn1_view(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_ctrl_t_in_the_workbench_shows_the_private_key_masked_once_decrypted(
+    make_app: Callable[..., WorkbenchApp], sandbox_dir: Path
+) -> None:
+    from .test_library import decrypt_key, open_workbench, private_der_of
+
+    record = make_pair(sandbox_dir, "RSA_2048", "rsa-pair")
+    secret = private_der_of(sandbox_dir, record)
+    app = make_app(library_dir=sandbox_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_workbench(app, pilot, "rsa-pair")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        text = _body(app)
+        assert "RSAPublicKey" in text and "Decrypt the private key" in text
+        assert "key material id" in text and "why Decrypt needs no KeyId" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        confirm = await decrypt_key(app, pilot, screen)
+        assert confirm is not None
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        text = _body(app)
+        assert "PKCS#8 PrivateKeyInfo" in text and "private_exponent" in text
+        assert "secret, not shown" in text
+        for i in range(0, len(secret) - 8, 4):  # no 8 secret bytes in a row are on screen
+            chunk = secret[i : i + 8].hex()
+            assert chunk not in text or chunk in record.public_key.hex()

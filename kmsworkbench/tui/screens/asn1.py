@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from kmsworkbench.anatomy import private_key_tree, public_key_tree, render_tree
+from kmsworkbench.anatomy.blobview import AWS_SAYS, WHY_NO_MESSAGE, describe
 from kmsworkbench.anatomy.formats import public_formats
 from kmsworkbench.tui.screens.base import WorkbenchModal
 
@@ -45,6 +46,19 @@ def _private_view(der: bytes) -> Group:
     )
 
 
+def _blob_view(blob: bytes) -> Group:
+    fields, verdict = describe(blob)
+    parts: list[Text] = [
+        Text(f"The encrypted private key: {verdict}", style="bold underline"),
+        Text(AWS_SAYS, style="italic"),
+    ]
+    for f in fields:
+        parts.append(Text(f"{f.offset:>5} {f.size:>5}  {f.name:<16} {f.hex}"))
+        parts.append(Text(f"{'':>29}{f.meaning}", style="italic"))
+    parts.append(Text(WHY_NO_MESSAGE, style="italic"))
+    return Group(*parts)
+
+
 class Asn1Modal(WorkbenchModal[None]):
     HELP = "The key's ASN.1 structure, field by field, and its other formats. Escape closes."
     AUTO_FOCUS = "#asn1-scroll"
@@ -52,15 +66,34 @@ class Asn1Modal(WorkbenchModal[None]):
         Binding("escape", "close", "Close", id="asn1-close"),
     ]
 
-    def __init__(self, title: str, der: bytes, private: bool = False) -> None:
+    def __init__(
+        self,
+        title: str,
+        public_der: bytes,
+        *,
+        private_der: bytes | None = None,
+        blob: bytes | None = None,
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
-        # A private key's view is rendered now and the bytes dropped: the modal keeps only
-        # the masked tree.
-        try:
-            self.view = _private_view(der) if private else _public_view(der)
-        except ValueError as exc:
-            self.view = Group(Text(f"This key's DER cannot be read as ASN.1: {exc}"))
+        # Everything is rendered now and the bytes dropped: for a private key the modal
+        # keeps only the masked tree.
+        parts: list[Group | Text] = []
+        for make, data in ((_public_view, public_der), (_private_view, private_der)):
+            if data is None:
+                continue
+            try:
+                parts.append(make(data))
+            except ValueError as exc:
+                parts.append(Text(f"This key's DER cannot be read as ASN.1: {exc}"))
+            parts.append(Text(""))
+        if private_der is None and blob is not None:
+            parts.append(
+                Text("Decrypt the private key (ctrl+o) to see its structure here.", style="italic")
+            )
+        if blob is not None:
+            parts.append(_blob_view(blob))
+        self.view = Group(*parts)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="asn1-dialog"):

@@ -360,7 +360,11 @@ class LibraryScreen(WorkbenchScreen):
         record = self._need_record()
         if record is not None:
             self.app.push_screen(
-                Asn1Modal(f"Inside the public key of {record.name}", record.public_key)
+                Asn1Modal(
+                    f"Inside {record.name}",
+                    record.public_key,
+                    blob=record.private_key_ciphertext,
+                )
             )
 
     def action_copy_pem(self) -> None:

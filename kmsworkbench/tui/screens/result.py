@@ -155,7 +155,11 @@ class ResultScreen(WorkbenchScreen):
         from kmsworkbench.tui.screens.asn1 import Asn1Modal
 
         self.app.push_screen(
-            Asn1Modal(f"Inside the public key of {self.record.name}", self.record.public_key)
+            Asn1Modal(
+                f"Inside {self.record.name}",
+                self.record.public_key,
+                blob=self.record.private_key_ciphertext,
+            )
         )
 
     def action_copy_pem(self) -> None:

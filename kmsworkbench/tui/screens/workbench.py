@@ -113,6 +113,7 @@ class PairWorkbenchScreen(WorkbenchScreen):
         Binding("ctrl+o", "decrypt_key", "Decrypt key", id="wb-decrypt-key"),
         Binding("ctrl+f", "forget_key", "Forget key", id="wb-forget-key"),
         Binding("ctrl+y", "copy_result", "Copy result", id="wb-copy-result", show=False),
+        Binding("ctrl+t", "asn1", "Inside the keys", id="wb-asn1", show=False),
         Binding("escape", "back", "Back", id="wb-back"),
     ]
 
@@ -283,6 +284,21 @@ class PairWorkbenchScreen(WorkbenchScreen):
         return aws_cli_command("Decrypt", self.decrypt_params(context), app.backend, app.region)
 
     # -- decrypting and forgetting the private keys --------------------------------------
+
+    def action_asn1(self) -> None:
+        """The public key's ASN.1 tree and formats, the encrypted private key blob labelled,
+        and, once decrypted, the private key's structure with every secret masked."""
+        from kmsworkbench.tui.screens.asn1 import Asn1Modal
+
+        private = self.holder.der() if self.holder.held else None
+        self.app.push_screen(
+            Asn1Modal(
+                f"Inside {self.record.name}",
+                self.record.public_key,
+                private_der=private,
+                blob=self.record.private_key_ciphertext,
+            )
+        )
 
     def action_decrypt_key(self) -> None:
         if self.decrypting:
