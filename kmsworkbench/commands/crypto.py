@@ -6,19 +6,24 @@ Outputs are shaped like the AWS CLI's ``aws kms sign`` / ``verify`` / ``encrypt`
 ``KeyId`` is the ARN of the KMS key that wraps the pair's private key.
 
 Operations that need the private key (sign, decrypt, decapsulate) first decrypt the pair's
-PrivateKeyCiphertextBlob with KMS Decrypt (with the pair's encryption context); the
-plaintext private key lives in memory for that one command and is never printed or written.
-The others use the public key only and make no KMS call.
+PrivateKeyCiphertextBlob with KMS Decrypt, with the pair's encryption context and key ARN
+unless ``--encryption-context`` / ``--key-id`` say otherwise (to show the wrong-context or
+wrong-key failure), and ``--grant-tokens``; the plaintext private key lives in memory for that
+one command and is never printed or written. The others use the public key only and make no
+KMS call: ``verify`` says so (``VerifiedWith``) instead of naming a KMS key as if KMS had
+verified. SM2 pairs take ``--sm2-id`` (the distinguishing ID for RAW messages; KMS always
+uses 1234567812345678).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 from typing import Any
 
 from kmsworkbench.cli import UsageError
-from kmsworkbench.commands._blobs import read_blob
+from kmsworkbench.commands._blobs import read_blob, read_text_param
 from kmsworkbench.commands._library import get_pair, open_library
 from kmsworkbench.commands._output import emit, guarded, print_error
 
@@ -27,6 +32,27 @@ EXIT_INVALID_SIGNATURE = 1
 
 def _pair_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pair", required=True, metavar="NAME", help="a pair of the library")
+
+
+def _decrypt_args(p: argparse.ArgumentParser) -> None:
+    """The options of the KMS Decrypt of the pair's private key."""
+    p.add_argument(
+        "--encryption-context",
+        help="k1=v1,k2=v2 or JSON (or file://F) for the Decrypt, instead of the stored one",
+    )
+    p.add_argument(
+        "--key-id", help="KeyId for the Decrypt (key ID, ARN, alias), instead of the pair's key"
+    )
+    p.add_argument("--grant-tokens", nargs="+", metavar="TOKEN", help="grant tokens for Decrypt")
+
+
+def _sm2_id_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--sm2-id",
+        metavar="ID",
+        help="SM2 pairs, RAW messages: the distinguishing ID (default 1234567812345678, the "
+        "one KMS always uses)",
+    )
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -39,7 +65,8 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     sign.add_argument("--message", required=True, help="TEXT, file://F or fileb://F")
     sign.add_argument("--message-type", choices=("RAW", "DIGEST"), default="RAW", type=str.upper)
     sign.add_argument("--signing-algorithm", help="default: the first the spec offers")
-    sign.add_argument("--grant-tokens", nargs="+", metavar="TOKEN")
+    _sm2_id_arg(sign)
+    _decrypt_args(sign)
     sign.set_defaults(func=run_sign)
 
     verify = subparsers.add_parser(
@@ -50,6 +77,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     verify.add_argument("--message-type", choices=("RAW", "DIGEST"), default="RAW", type=str.upper)
     verify.add_argument("--signature", required=True, help="base64, file://F (base64) or fileb://F")
     verify.add_argument("--signing-algorithm", help="default: the first the spec offers")
+    _sm2_id_arg(verify)
     verify.set_defaults(func=run_verify)
 
     enc = subparsers.add_parser(
@@ -72,7 +100,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     _pair_arg(dec)
     dec.add_argument("--ciphertext-blob", required=True, help="base64, file://F or fileb://F")
     dec.add_argument("--encryption-algorithm")
-    dec.add_argument("--grant-tokens", nargs="+", metavar="TOKEN")
+    _decrypt_args(dec)
     dec.set_defaults(func=run_decrypt)
 
     encap = subparsers.add_parser(
@@ -90,7 +118,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     )
     _pair_arg(decap)
     decap.add_argument("--ciphertext", required=True, help="base64, file://F or fileb://F")
-    decap.add_argument("--grant-tokens", nargs="+", metavar="TOKEN")
+    _decrypt_args(decap)
     decap.set_defaults(func=run_decapsulate)
 
 
@@ -110,28 +138,77 @@ def _spec(record: Any) -> Any:
     return spec
 
 
-def _private_key(args: argparse.Namespace, record: Any) -> bytes:
-    """The pair's private key (PKCS#8 DER), decrypted by KMS with the pair's context."""
-    from kmsworkbench.service import Backend, KmsError, KmsSession
+def _decrypt_context(args: argparse.Namespace, record: Any) -> dict[str, str]:
+    """The encryption context for the Decrypt: ``--encryption-context`` or the stored one."""
+    from kmsworkbench.service import ContextParseError, parse_encryption_context
 
+    given = getattr(args, "encryption_context", None)
+    if given is None:
+        return dict(record.encryption_context)
+    text = read_text_param("--encryption-context", given)
+    try:
+        return parse_encryption_context(text)
+    except ContextParseError as exc:
+        raise UsageError(
+            f"Error parsing parameter '--encryption-context': {exc}\n{exc.pointer()}"
+        ) from None
+
+
+def _private_key(args: argparse.Namespace, record: Any) -> bytes:
+    """The pair's private key (PKCS#8 DER), decrypted by KMS with the pair's context and key
+    (or those the options give)."""
+    from kmsworkbench.service import Backend, KmsError, KmsSession
+    from kmsworkbench.service.context import format_context_for_cli
+
+    context = _decrypt_context(args, record)
+    key_id = getattr(args, "key_id", None) or record.key_arn
     backend = Backend.from_args(args)
     with KmsSession(backend) as session:
         try:
             result = session.decrypt_private_key(
                 record.private_key_ciphertext,
-                encryption_context=record.encryption_context,
-                key_id=record.key_arn,
+                encryption_context=context or None,
+                key_id=key_id,
                 grant_tokens=getattr(args, "grant_tokens", None),
             )
         except KmsError as exc:
+            notes: list[str] = []
+            if context != record.encryption_context:
+                stored = record.encryption_context
+                notes.append(
+                    f"The encryption context sent ({format_context_for_cli(context) or 'none'})"
+                    f" is not the one stored with the pair "
+                    f"({format_context_for_cli(stored) if stored else 'none'})."
+                )
+            if key_id != record.key_arn:
+                notes.append(f"The KeyId sent ({key_id}) is not the pair's key {record.key_arn}.")
             label = session.label()
             if label != record.backend:
-                exc.remedy = (
-                    f"{exc.remedy} This pair was generated on: {record.backend}; this call "
-                    f"went to: {label}. Pass the same backend options."
-                ).strip()
+                notes.append(
+                    f"This pair was generated on: {record.backend}; this call went to: "
+                    f"{label}. Pass the same backend options."
+                )
+            if notes:
+                exc.remedy = f"{exc.remedy} {' '.join(notes)}".strip()
             raise
     return result.plaintext
+
+
+def _sm2_extra(args: argparse.Namespace, spec: Any) -> dict[str, bytes]:
+    """``sm2_id`` for keypairs.sign/verify from ``--sm2-id`` (SM2 pairs, RAW messages)."""
+    given = getattr(args, "sm2_id", None)
+    if given is None:
+        return {}
+    if spec.name != "SM2":
+        raise UsageError(f"--sm2-id is for SM2 pairs; this pair is {spec.name}.")
+    if args.message_type == "DIGEST":
+        raise UsageError(
+            "--sm2-id applies to RAW messages; a DIGEST already includes Z_A, and so the ID."
+        )
+    data = given.encode("utf-8")
+    if not data or len(data) > 8191:
+        raise UsageError("--sm2-id must be 1 to 8191 bytes (UTF-8).")
+    return {"sm2_id": data}
 
 
 def _pair_and_algorithm(args: argparse.Namespace, given: str | None, what: str) -> tuple[Any, str]:
@@ -167,10 +244,11 @@ def run_sign(args: argparse.Namespace) -> int:
     from kmsworkbench import keypairs
 
     record, algorithm = _pair_and_algorithm(args, args.signing_algorithm, "signing")
+    extra = _sm2_extra(args, _spec(record))
     message = read_blob("--message", args.message, inline="text")
     private_der = _private_key(args, record)
     try:
-        signature = keypairs.sign(private_der, algorithm, message, args.message_type)
+        signature = keypairs.sign(private_der, algorithm, message, args.message_type, **extra)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -188,14 +266,23 @@ def run_verify(args: argparse.Namespace) -> int:
     from kmsworkbench import keypairs
 
     record, algorithm = _pair_and_algorithm(args, args.signing_algorithm, "signing")
+    extra = _sm2_extra(args, _spec(record))
     message = read_blob("--message", args.message, inline="text")
     signature = read_blob("--signature", args.signature, inline="base64")
     try:
-        valid = keypairs.verify(record.public_key, algorithm, message, signature, args.message_type)
+        valid = keypairs.verify(
+            record.public_key, algorithm, message, signature, args.message_type, **extra
+        )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    # Not KMS Verify: no KMS key took part, so no KeyId (which would read as if KMS had).
     emit(
-        {"KeyId": record.key_arn, "SignatureValid": valid, "SigningAlgorithm": algorithm},
+        {
+            "SignatureValid": valid,
+            "SigningAlgorithm": algorithm,
+            "VerifiedWith": f"the public key of pair {record.name}, locally (no KMS call)",
+            "PublicKeySha256": hashlib.sha256(record.public_key).hexdigest(),
+        },
         args,
         "Verify",
     )

@@ -85,6 +85,20 @@ def _summary_row(record: Any) -> dict[str, Any]:
     }
 
 
+def _context_cell(context: dict[str, str]) -> str:
+    """A table cell is text: the context as the AWS CLI shorthand that reads back to it
+    (values quoted where shorthand needs it: tenant="a b,c"), JSON for a key shorthand
+    cannot write."""
+    from kmsworkbench.service.context import format_context_json, format_context_shorthand
+
+    if not context:
+        return ""
+    try:
+        return format_context_shorthand(context)
+    except ValueError:
+        return format_context_json(context)
+
+
 @guarded
 def run_list(args: argparse.Namespace) -> int:
     library = open_library(args)
@@ -93,10 +107,14 @@ def run_list(args: argparse.Namespace) -> int:
         emit({"Batch": batch.name, "Pairs": [_summary_row(r) for r in batch.pairs]}, args, "Pairs")
         return 0
     records = library.list()
-    out: dict[str, Any] = {"Pairs": [_summary_row(r) for r in records]}
-    batches = library.batches.list()
+    rows = [_summary_row(r) for r in records]
+    batches = [_batch_row(b) for b in library.batches.list()]
+    if getattr(args, "output", None) == "table" and not getattr(args, "query", None):
+        for row in rows + batches:
+            row["EncryptionContext"] = _context_cell(row["EncryptionContext"])
+    out: dict[str, Any] = {"Pairs": rows}
     if batches:
-        out["Batches"] = [_batch_row(b) for b in batches]
+        out["Batches"] = batches
     if library.damaged or library.batches.damaged:
         out["Damaged"] = _damaged_rows(library)
         note(
