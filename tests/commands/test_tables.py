@@ -4,12 +4,28 @@ encryption context as AWS CLI shorthand that the AWS CLI's own parser reads back
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from awscli.shorthand import ShorthandParser
+
+
+def aws_cli_shorthand(text: str) -> object:
+    """What the AWS CLI's shorthand parser makes of ``text``. In a child process: importing
+    awscli here would swap botocore's data loader under the in-process sandbox."""
+    code = (
+        "import json, sys\n"
+        "from awscli.shorthand import ShorthandParser\n"
+        "print(json.dumps(ShorthandParser().parse(sys.argv[1])))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, text], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("columns", [80, 120, 200])
@@ -48,7 +64,7 @@ def test_pairs_table_quotes_contexts_as_aws_cli_shorthand(
     row = next(line for line in r.out.splitlines() if "| quoted" in line)
     cell = next(c.strip() for c in row.split("|") if "tenant=" in c)
     assert 'tenant="a b,c"' in cell
-    assert ShorthandParser().parse(cell) == context  # the AWS CLI reads it back exactly
+    assert aws_cli_shorthand(cell) == context  # the AWS CLI reads it back exactly
     plain = next(line for line in r.out.splitlines() if "| plain" in line)
     assert "app=wb,env=dev" in plain
     # JSON keeps the context as an object.
