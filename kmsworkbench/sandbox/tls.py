@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from kmsworkbench import paths
 from kmsworkbench.sandbox.server import TlsFiles
 
 FOLDER = "tls"
@@ -231,8 +232,7 @@ def ensure_certificates(
     (see the module text); ``say`` is told what was made and why."""
     now = now or datetime.datetime.now(datetime.UTC)
     folder = tls_folder(data_dir)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    paths.ensure_private_dir(folder)  # 0700, missing parents too, whatever the umask
     ca_path, ca_key_path = folder / "ca.pem", folder / "ca-key.pem"
     cert_path, key_path = folder / "server.pem", folder / "server-key.pem"
     names = names_for(host)

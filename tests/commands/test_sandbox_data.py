@@ -234,3 +234,36 @@ def test_serve_and_the_tui_refuse_a_damaged_store(
     assert "sandbox restore" in r.err
     assert "listening" not in r.out
     assert (data / DB_NAME).read_bytes() == before
+
+
+def test_every_folder_the_commands_make_is_0700_under_umask_000(
+    cli: Callable[..., Result], pair: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    """Issue 11, defect 9: --data-dir, --out-dir and --outfile made their missing parents
+    0755 (0777 under umask 000)."""
+    import os
+
+    old = os.umask(0)
+    try:
+        data = tmp_path / "d1" / "d2" / "data"
+        assert cli("--data-dir", str(data), "keys").rc == 0
+        out = tmp_path / "o1" / "o2" / "batch"
+        r = cli("--data-dir", str(data), "generate", "--key-id", "alias/workbench-demo",
+                "--key-pair-spec", "ECC_NIST_P256", "--count", "1", "--out-dir", str(out))  # fmt: skip
+        assert r.rc == 0, r.err
+        r = cli("--data-dir", str(data), "generate", "--key-id", "alias/workbench-demo",
+                "--key-pair-spec", "ECC_NIST_P256", "--name", "p")  # fmt: skip
+        assert r.rc == 0, r.err
+        outfile = tmp_path / "f1" / "f2" / "p.pem"
+        r = cli("--data-dir", str(data), "pairs", "export", "p", "--public-key", "PEM",
+                "--outfile", str(outfile))  # fmt: skip
+        assert r.rc == 0, r.err
+    finally:
+        os.umask(old)
+    made = [data.parent.parent, data.parent, data, data / "pairs", out.parent.parent, out.parent,
+            out, outfile.parent.parent, outfile.parent]  # fmt: skip
+    assert {str(p): oct(p.stat().st_mode & 0o777) for p in made} == {str(p): "0o700" for p in made}
+    files = [data / DB_NAME, data / "pairs" / "p.json", outfile, out / "manifest.json"]
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {
+        p.name: "0o600" for p in files
+    }
