@@ -56,6 +56,23 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     _passphrase_option(restore)
     restore.set_defaults(func=run_restore)
 
+    seal = sub.add_parser(
+        "encrypt-at-rest",
+        parents=parents,
+        help="keep the sandbox's key material encrypted in the store under a passphrase",
+        description="Encrypt the key material in the store under a key derived from a "
+        "passphrase (scrypt, AES-256-GCM). Every later open asks for it once per run, or "
+        "reads it from the variable named by --passphrase-env.",
+    )
+    _passphrase_option(seal)
+    seal.set_defaults(func=run_encrypt_at_rest)
+    unseal = sub.add_parser(
+        "decrypt-at-rest",
+        parents=parents,
+        help="store the key material plain again (asks for the passphrase)",
+    )
+    unseal.set_defaults(func=run_decrypt_at_rest)
+
     reset = sub.add_parser(
         "reset",
         parents=parents,
@@ -79,7 +96,9 @@ def _folder(args: argparse.Namespace) -> Path:
     return paths.data_dir(getattr(args, "data_dir", None))
 
 
-def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+def read_passphrase(
+    args: argparse.Namespace, *, confirm: bool, prompt: str = "Backup passphrase: "
+) -> str:
     """The passphrase from ``--passphrase-env VAR`` or the terminal (asked twice with
     ``confirm``). Never echoed, never logged."""
     var = getattr(args, "passphrase_env", None)
@@ -95,7 +114,7 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
             "No terminal to ask for the passphrase on; pass --passphrase-env VAR with the "
             "passphrase in environment variable VAR."
         )
-    first = getpass.getpass("Backup passphrase: ")
+    first = getpass.getpass(prompt)
     if not first:
         raise UsageError("The passphrase is empty.")
     if confirm and getpass.getpass("Again, to confirm: ") != first:
@@ -234,4 +253,48 @@ def run_reset(args: argparse.Namespace) -> int:
         note(f"kmsworkbench sandbox reset: {exc}")
         return EXIT_OTHER
     emit({"Reset": str(folder)}, args, "Reset")
+    return EXIT_OK
+
+
+@guarded
+def run_encrypt_at_rest(args: argparse.Namespace) -> int:
+    from kmsworkbench.sandbox import atrest
+    from kmsworkbench.sandbox.store import Store, StoreError
+
+    passphrase = read_passphrase(args, confirm=True, prompt="At-rest passphrase: ")
+    try:
+        store = Store(_folder(args))
+    except StoreError as exc:
+        note(f"kmsworkbench sandbox encrypt-at-rest: {exc}")
+        return EXIT_OTHER
+    try:
+        with store.transaction(write=True):
+            sealed = atrest.enable(store.conn, passphrase, args.passphrase_env)
+    except ValueError as exc:
+        raise UsageError(f"sandbox encrypt-at-rest: {exc}.") from None
+    finally:
+        store.close()
+    how = f"from ${args.passphrase_env}" if args.passphrase_env else "on the terminal, once per run"
+    emit({"Sealed": sealed, "PassphraseFrom": how}, args, "Encrypted at rest")
+    return EXIT_OK
+
+
+@guarded
+def run_decrypt_at_rest(args: argparse.Namespace) -> int:
+    from kmsworkbench.sandbox import atrest
+    from kmsworkbench.sandbox.store import Store, StoreError
+
+    try:
+        store = Store(_folder(args))
+    except StoreError as exc:
+        note(f"kmsworkbench sandbox decrypt-at-rest: {exc}")
+        return EXIT_OTHER
+    try:
+        if store.sealer is None:
+            raise UsageError("The sandbox's key material is not encrypted at rest.")
+        with store.transaction(write=True):
+            plain = atrest.disable(store.conn, store.sealer)
+    finally:
+        store.close()
+    emit({"Unsealed": plain}, args, "Decrypted at rest")
     return EXIT_OK

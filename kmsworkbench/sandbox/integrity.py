@@ -46,6 +46,10 @@ class StoreTooNewError(StoreError):
     """The store was written by a newer kmsworkbench."""
 
 
+class StoreLockedError(StoreError):
+    """The store's key material is encrypted at rest and the passphrase is missing or wrong."""
+
+
 def check_size(path: Path) -> None:
     """Refuse a file too short to be an SQLite database, before SQLite sees it (SQLite
     itself takes a zero-length file for a new, empty database).

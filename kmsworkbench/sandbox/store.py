@@ -18,6 +18,7 @@ whole under a temporary name and linked into place, so no process ever sees half
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sqlite3
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kmsworkbench.paths import FILE_MODE, ensure_private_dir, remove_stale_temps
-from kmsworkbench.sandbox import integrity
+from kmsworkbench.sandbox import atrest, integrity
 from kmsworkbench.sandbox.integrity import StoreDamagedError, StoreError, StoreTooNewError
 from kmsworkbench.sandbox.migrations import SCHEMA_VERSION
 from kmsworkbench.sandbox.storefile import (
@@ -162,6 +163,7 @@ class Store:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self.damage: str | None = None  # set when SQLite reports damage while running
+        self.sealer: atrest.MaterialSealer | None = None
         folder_fd = hold_folder(self.data_dir, self.path)
         # Closed by close(), or when the Store is garbage collected unclosed.
         self._release_folder = weakref.finalize(self, os.close, folder_fd)
@@ -170,7 +172,12 @@ class Store:
             if not self.path.exists() and not self.path.is_symlink():
                 create_store(self.path)
             self._conn = open_checked(self.path)
+            # Key material encrypted at rest (atrest): asked for or read once per process.
+            self.sealer = atrest.sealer_for(self._conn, self.path)
         except BaseException:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
             self._release_folder()
             raise
         for suffix in ("", "-wal", "-shm"):
@@ -294,7 +301,7 @@ class Store:
                     record.region,
                     record.key_id,
                     record.material_id,
-                    record.secret,
+                    self._seal(record.region, record.key_id, record.material_id, record.secret),
                     record.public_der,
                     record.created,
                 ),
@@ -308,14 +315,36 @@ class Store:
             "WHERE k.region = ? AND k.key_id = ?",
             (region, key_id),
         ).fetchone()
-        return None if row is None else _key(row)
+        if row is None:
+            return None
+        record = _key(row)
+        if record.secret is None or record.material_id is None:
+            return record
+        secret = self._unseal(region, key_id, record.material_id, record.secret)
+        return dataclasses.replace(record, secret=secret)
 
     def get_material(self, region: str, key_id: str, material_id: str) -> bytes | None:
         row = self.conn.execute(
             "SELECT secret FROM key_material WHERE region = ? AND key_id = ? AND material_id = ?",
             (region, key_id, material_id),
         ).fetchone()
-        return None if row is None or row[0] is None else bytes(row[0])
+        if row is None or row[0] is None:
+            return None
+        return self._unseal(region, key_id, material_id, bytes(row[0]))
+
+    # The two hooks of key material at rest (sandbox/atrest.py): every material write and
+    # read goes through them.
+    def _seal(
+        self, region: str, key_id: str, material_id: str, secret: bytes | None
+    ) -> bytes | None:
+        if self.sealer is None or secret is None:
+            return secret
+        return self.sealer.seal(region, key_id, material_id, secret)
+
+    def _unseal(self, region: str, key_id: str, material_id: str, stored: bytes) -> bytes:
+        if self.sealer is None:
+            return atrest.unseal_plain(stored, key_id, self.path)
+        return self.sealer.unseal(region, key_id, material_id, stored)
 
     def list_key_ids(self, region: str, after: str | None, limit: int) -> list[str]:
         rows = self.conn.execute(
@@ -507,7 +536,7 @@ class Store:
                 region,
                 key_id,
                 material_id,
-                secret,
+                self._seal(region, key_id, material_id, secret),
                 public_der,
                 created,
                 rotation_type,

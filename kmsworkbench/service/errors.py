@@ -299,6 +299,11 @@ def explain(
             "A grant token passed with --grant-tokens is not valid.",
             "Use the token CreateGrant returned, unchanged; or leave --grant-tokens out.",
         )
+    if code == "StoreLockedError":
+        return (
+            "The sandbox's key material is encrypted at rest; opening it needs the passphrase.",
+            "Set the environment variable the message names, or run on a terminal to be asked.",
+        )
     if code in ("StoreDamagedError", "StoreTooNewError", "StoreError") or (
         code == "KMSInternalException" and "cannot use its store" in message
     ):

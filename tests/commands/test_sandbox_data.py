@@ -267,3 +267,24 @@ def test_every_folder_the_commands_make_is_0700_under_umask_000(
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in files} == {
         p.name: "0o600" for p in files
     }
+
+
+@pytest.mark.slow
+def test_encrypt_and_decrypt_at_rest_commands(
+    cli: Callable[..., Result],
+    pair: Callable[..., dict[str, Any]],
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = pair("sealed")
+    monkeypatch.setenv("AT_REST_PW", "the at rest passphrase")
+    r = cli("sandbox", "encrypt-at-rest", "--passphrase-env", "AT_REST_PW")
+    assert r.rc == 0, r.err
+    assert r.json()["Sealed"] >= 5 and r.json()["PassphraseFrom"] == "from $AT_REST_PW"
+    again = cli("sandbox", "encrypt-at-rest", "--passphrase-env", "AT_REST_PW")
+    assert again.rc == 252 and "already encrypted" in again.err
+    assert _decrypts(home, made, {"app": "wb"})
+    r = cli("sandbox", "decrypt-at-rest")
+    assert r.rc == 0, r.err
+    assert cli("sandbox", "decrypt-at-rest").rc == 252
+    assert _decrypts(home, made, {"app": "wb"})
