@@ -80,3 +80,17 @@ async def test_a_batch_is_one_row_that_opens_to_its_pairs(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_a_damaged_file_is_shown_with_its_reason_and_the_rest_lists(
+    make_app: Callable[..., WorkbenchApp], sandbox_dir: Path
+) -> None:
+    make_pair(sandbox_dir, "ECC_NIST_P256", "fine")
+    (PairLibrary(sandbox_dir).folder / "broken.json").write_bytes(b"\xff\xfe not json")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_library(app, pilot)
+        assert [r.name for r in screen.query_one(PairTable).records] == ["fine"]
+        count = screen.query_one("#lib-count", Label)
+        assert "1 damaged file(s) skipped" in str(count.render())
+        assert "broken.json: the file is not UTF-8 text" in str(count.tooltip)

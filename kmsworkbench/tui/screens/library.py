@@ -283,7 +283,8 @@ class LibraryScreen(WorkbenchScreen):
             parts.append(f"{damaged} damaged file(s) skipped (kmsworkbench pairs check)")
         count = self.query_one("#lib-count", Label)
         count.update(" · ".join(parts))
-        count.tooltip = f"Saved in {library.folder}"
+        reasons = [f"{d.name}: {d.reason}" for d in library.damaged + library.batches.damaged]
+        count.tooltip = "\n".join([f"Saved in {library.folder}", *reasons])
         self._update_detail()
 
     def _update_detail(self) -> None:
