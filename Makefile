@@ -42,8 +42,14 @@ snapshots: $(VENV)/.installed-test
 screenshots: $(VENV)/.installed-test
 	$(PY) scripts/screenshots.py
 
-bench: $(VENV)/.installed-test
-	$(PY) benchmarks/run_all.py
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
+
+# Every benchmark against its peer (AWS CLI, boto3, moto), then benchmarks/RESULTS.md.
+# BENCH_ARGS=--skip-make-test leaves out the slow fresh-clone make test; --quick fewer rounds.
+bench: $(VENV)/.installed-bench
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

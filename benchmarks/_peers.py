@@ -68,3 +68,47 @@ def sandbox_env(folder: Path, port: str, env: dict[str, str] | None = None) -> d
             name, _, value = words[1].partition("=")
             values[name] = value
     return values
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """The environment without any of the machine's AWS or kmsworkbench setup."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KMSWORKBENCH_"))}
+    env.update(
+        {
+            "HOME": str(home),
+            "KMSWORKBENCH_HOME": str(home / "kmswb"),
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def served_env(folder: Path, port: str, home: Path) -> dict[str, str]:
+    """The environment a shell has after ``eval "$(kmsworkbench sandbox env)"``."""
+    env = base_env(home)
+    env.update(sandbox_env(folder, port, env), AWS_MAX_ATTEMPTS="1")
+    env.pop("AWS_SESSION_TOKEN", None)
+    return env
+
+
+def run_timed(argv: list[str], env: dict[str, str], shell: bool = False) -> float:
+    """Seconds from start to exit of one process; a failure stops the benchmark."""
+    import time
+
+    start = time.perf_counter()
+    result = subprocess.run(
+        argv if not shell else argv[0],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        shell=shell,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        shown = argv[0] if shell else shlex.join(argv)
+        raise SystemExit(f"{shown[:200]} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return elapsed

@@ -1,0 +1,82 @@
+"""The headless TUI the TUI figures run, one fresh interpreter per run:
+
+    python _tui_child.py MODE START FOLDER [ENDPOINT_URL] [QUERY]
+
+MODE ``load``: the key list of FOLDER (or of ENDPOINT_URL, with the credentials in the
+environment) until every key is described; prints ``FIRST-ROWS t`` and ``ALL-DESCRIBED t``
+(seconds since START, the parent's ``time.time()`` just before it started this process).
+MODE ``filter``: then types QUERY into the filter, one key at a time through Pilot, and
+prints ``KEYSTROKE ms matches shown`` for each (press to the view showing the new matches).
+MODE ``memory``: then prints ``RSS-MB n`` (resident set size of this process)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from kmsworkbench import config
+from kmsworkbench.service import Backend
+from kmsworkbench.tui.app import WorkbenchApp
+from kmsworkbench.tui.screens.keys import KeyChooserScreen
+from kmsworkbench.tui.widgets.key_table import KeyTable
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+async def main(mode: str, start: float, folder: str, url: str, query: str) -> None:
+    backend = (
+        Backend(kind="endpoint", endpoint_url=url)
+        if url
+        else Backend(kind="sandbox", data_dir=Path(folder))
+    )
+    app = WorkbenchApp(backend, settings=config.Settings(), persist_settings=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = False
+        deadline = time.time() + 900
+        while time.time() < deadline:
+            await pilot.pause(0.005)
+            screen = app.screen
+            if not isinstance(screen, KeyChooserScreen):
+                continue
+            if not first and screen.query_one(KeyTable).row_count:
+                first = True
+                print(f"FIRST-ROWS {time.time() - start:.4f}", flush=True)
+            keys = screen.index.all()
+            if (
+                first
+                and not screen.loading_keys
+                and keys
+                and all(k.described or k.error for k in keys)
+            ):
+                print(f"ALL-DESCRIBED {time.time() - start:.4f} {len(keys)}", flush=True)
+                break
+        else:
+            raise SystemExit("the key list never finished loading")
+        if mode == "memory":
+            await pilot.pause(0.2)
+            print(f"RSS-MB {rss_mb():.1f}", flush=True)
+        elif mode == "filter":
+            await pilot.press("slash")
+            await pilot.pause()
+            for char in query:
+                before = time.perf_counter()
+                await pilot.press(char)
+                # Until the view shows the new filter: the debounce timer (if any) has run.
+                while screen._filter_timer is not None:
+                    await pilot.pause(0.001)
+                await pilot.pause()
+                elapsed = (time.perf_counter() - before) * 1000.0
+                table = screen.query_one(KeyTable)
+                print(f"KEYSTROKE {elapsed:.2f} {screen.matching} {table.row_count}", flush=True)
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:] + ["", ""]
+    asyncio.run(main(args[0], float(args[1]), args[2], args[3], args[4]))
