@@ -72,6 +72,9 @@ def register(
     parser.add_argument(  # for measuring uvicorn's two HTTP parsers against each other
         "--http-impl", choices=("httptools", "h11"), default="httptools", help=argparse.SUPPRESS
     )
+    parser.add_argument(  # for benchmarks: threads that work on requests
+        "--max-workers", type=int, default=32, help=argparse.SUPPRESS
+    )
     parser.set_defaults(func=run)
 
 

@@ -101,6 +101,50 @@ def test_sandbox_env_survives_eval_in_a_shell(tmp_path: Path) -> None:
         )
 
 
+def test_sandbox_env_follows_a_running_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kmsworkbench.sandbox.serve_state import ServeState, remove_state, write_state
+
+    folder = tmp_path / "running"
+    Sandbox.open(folder).close()
+    bundle = str(folder / "tls" / "ca.pem")
+    live = ServeState(os.getpid(), "https://127.0.0.1:4700", "127.0.0.1", 4700, bundle)
+    write_state(folder, live)
+    assert oct((folder / "serve.json").stat().st_mode & 0o777) == "0o600"
+    assert cli.main(["sandbox", "env", "--data-dir", str(folder)]) == 0
+    values = parse_exports(capsys.readouterr().out)
+    assert values["AWS_ENDPOINT_URL_KMS"] == "https://127.0.0.1:4700"
+    assert values["AWS_CA_BUNDLE"] == bundle
+    assert cli.main(["sandbox", "env", "--data-dir", str(folder), "--port", "4701"]) == 0
+    assert parse_exports(capsys.readouterr().out)["AWS_ENDPOINT_URL_KMS"] == (
+        "https://127.0.0.1:4701"
+    )
+    remove_state(folder)
+    assert not (folder / "serve.json").exists()
+
+    # A file left by a server that died is ignored.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    write_state(folder, ServeState(gone.pid, "https://127.0.0.1:4702", "127.0.0.1", 4702, bundle))
+    assert cli.main(["sandbox", "env", "--data-dir", str(folder)]) == 0
+    values = parse_exports(capsys.readouterr().out)
+    assert values["AWS_ENDPOINT_URL_KMS"] == f"http://127.0.0.1:{DEFAULT_PORT}"
+    assert "AWS_CA_BUNDLE" not in values
+    # --tls before the server has ever made its CA says what to do.
+    assert cli.main(["sandbox", "env", "--data-dir", str(folder), "--tls"]) == cli.EXIT_OTHER
+    assert "serve --tls" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", [["--latency-ms", "-1"], ["--latency-ms", "60001"]])
+def test_serve_refuses_a_bad_latency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: list[str]
+) -> None:
+    code = cli.main(["serve", "--port", "0", "--data-dir", str(tmp_path), *bad])
+    assert code == cli.EXIT_USAGE
+    assert "--latency-ms must be 0..60000" in capsys.readouterr().err
+
+
 def test_sandbox_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "info"
     assert cli.main(["sandbox", "info", "--data-dir", str(folder)]) == 0

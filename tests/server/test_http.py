@@ -351,6 +351,36 @@ def test_connections_beyond_the_pool_are_throttled(server: ServerHandle, app: Fa
             sock.close()
 
 
+def test_requests_beyond_the_pool_and_queue_are_throttled(
+    server: ServerHandle, app: FakeApp
+) -> None:
+    """Six requests are worked on and four wait for a thread; the next one is answered
+    ThrottlingException at once, and every accepted one is answered once threads free up."""
+    capacity = FAST.max_workers + FAST.max_pending
+    replies: list[Reply] = []
+    lock = threading.Lock()
+
+    def slow() -> None:
+        reply = send(request(server, app, "TrentService.Slow"))
+        with lock:
+            replies.append(reply)
+
+    threads = [threading.Thread(target=slow) for _ in range(capacity)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while server.server.asgi._in_flight < capacity and time.monotonic() < deadline:
+        time.sleep(0.005)  # wait for the condition: every slow request accepted
+    assert server.server.asgi._in_flight == capacity
+    extra = send(request(server, app))
+    assert_kms_error(extra, 400, "ThrottlingException")
+    assert extra.message == "Rate exceeded"
+    app.release.set()
+    for thread in threads:
+        thread.join(15)
+    assert [r.status for r in replies] == [200] * capacity
+
+
 def test_graceful_stop_finishes_request_in_flight(app: FakeApp) -> None:
     handle = serve_app_background(app, "127.0.0.1", 0, limits=FAST)
     idle = socket.create_connection((handle.host, handle.port), timeout=5)
