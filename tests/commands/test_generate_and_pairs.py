@@ -320,9 +320,11 @@ def test_expired_credentials(cli: Callable[..., Any], monkeypatch: pytest.Monkey
     original = session_module.KmsSession._boto3_session
 
     def no_profile_lookup(self: Any) -> Any:
-        import boto3.session
+        import botocore.session
 
-        return boto3.session.Session(region_name=self.backend.region)
+        session = botocore.session.Session()
+        session.set_config_variable("region", self.backend.region)
+        return session
 
     monkeypatch.setattr(session_module.KmsSession, "_boto3_session", no_profile_lookup)
     original_build = session_module.KmsSession._build_client
