@@ -12,7 +12,6 @@ import base64
 import json
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,6 +22,7 @@ from kmsworkbench.pairs import PairExistsError, PairRecord, validate_name
 from kmsworkbench.tui.screens.base import WorkbenchScreen
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
+from kmsworkbench.tui.widgets.tokens import TokenRows
 
 
 class ResultScreen(WorkbenchScreen):
@@ -62,9 +62,7 @@ class ResultScreen(WorkbenchScreen):
                 yield Static("", id="result-name-error", classes="field-error", markup=False)
             with Vertical(classes="section", id="result-summary-section"):
                 yield Label("Result", classes="section-title")
-                yield Static(
-                    self._summary(public.summary, public.fingerprint_hex), id="result-summary"
-                )
+                yield self._summary(public.summary, public.fingerprint_hex)
             with Vertical(classes="section", id="result-public-section"):
                 yield Label("Public key (SubjectPublicKeyInfo, PEM)", classes="section-title")
                 yield Static(public.pem.rstrip(), id="result-pem", markup=False)
@@ -90,9 +88,8 @@ class ResultScreen(WorkbenchScreen):
                 yield Button("Back to keys", id="result-keys-button")
         yield WorkbenchFooter()
 
-    def _summary(self, summary: str, fingerprint: str) -> Text:
+    def _summary(self, summary: str, fingerprint: str) -> TokenRows:
         record = self.record
-        text = Text()
         rows = [
             ("Key ARN", record.key_arn),
             ("Key pair spec", record.key_pair_spec),
@@ -108,12 +105,12 @@ class ResultScreen(WorkbenchScreen):
             ("Backend", record.backend),
             ("Created", record.created_at.isoformat(sep=" ", timespec="seconds")),
         ]
-        for label, value in rows:
-            text.append(f"{label}: ", style="bold")
-            text.append(f"{value}\n")
-        if record.encryption_context:
-            text.append("Decrypt will need exactly this encryption context.", style="italic")
-        return text
+        tail = (
+            "Decrypt will need exactly this encryption context."
+            if record.encryption_context
+            else ""
+        )
+        return TokenRows(rows, tail=tail, id="result-summary")
 
     # -- rename --------------------------------------------------------------------------
 

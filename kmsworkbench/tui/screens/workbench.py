@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -47,6 +46,7 @@ from kmsworkbench.tui.screens.modals import ConfirmModal
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.key_status import PrivateKeyStatus
+from kmsworkbench.tui.widgets.tokens import TokenRows
 from kmsworkbench.tui.widgets.workbench.agreement import AgreementForm
 from kmsworkbench.tui.widgets.workbench.common import OutputMade
 from kmsworkbench.tui.widgets.workbench.encrypt import DecryptForm, EncryptForm
@@ -155,7 +155,7 @@ class PairWorkbenchScreen(WorkbenchScreen):
         with VerticalScroll(id="wb-body"):
             with Vertical(classes="section", id="wb-pair-section"):
                 yield Label("Pair", classes="section-title")
-                yield Static(self._pair_text(), id="wb-pair")
+                yield self._pair_rows()
             yield PrivateKeySection(record, holder)
             if self.can_sign:
                 yield SignForm(record, holder)
@@ -173,11 +173,10 @@ class PairWorkbenchScreen(WorkbenchScreen):
                 yield AgreementForm(record, holder, self.peer_holder)
         yield WorkbenchFooter()
 
-    def _pair_text(self) -> Text:
+    def _pair_rows(self) -> TokenRows:
         from kmsworkbench.keypairs import KeyFormatError, load_public_key
 
         record = self.record
-        text = Text()
         try:
             public = load_public_key(record.public_key)
             summary, fingerprint = public.summary, public.fingerprint_hex
@@ -190,13 +189,8 @@ class PairWorkbenchScreen(WorkbenchScreen):
             ("Stored encryption context", context_text(record.encryption_context)),
             ("Encrypted private key", f"{len(record.private_key_ciphertext)} bytes"),
         ]
-        for label, value in rows:
-            text.append(f"{label}: ", style="bold")
-            text.append(f"{value}\n")
-        if self.spec is None:
-            text.append("This version does not know the spec; only the key is shown.\n")
-        text.rstrip()
-        return text
+        tail = "" if self.spec else "This version does not know the spec; only the key is shown."
+        return TokenRows(rows, tail=tail, id="wb-pair")
 
     def on_mount(self) -> None:
         self._refresh_key_state()
