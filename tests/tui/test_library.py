@@ -185,6 +185,7 @@ async def test_library_lists_pairs_and_marks_other_backend(
         table.move_to("from-aws")
         await pilot.pause()
         assert str(table.get_cell("from-aws", "name")).startswith("⚠")
+        assert str(table.get_cell("from-aws", "backend")) == "⚠ aws"  # fits its column
         assert "Decrypt would go to another KMS" in text_of(app, "#lib-detail")
         # Its workbench says so before any call.
         await pilot.press("enter")

@@ -91,7 +91,10 @@ def key_label(record: PairRecord, app: WorkbenchApp) -> str:
 
 def record_cells(record: PairRecord, app: WorkbenchApp) -> list[Text]:
     here = on_current_backend(record, app)
-    backend = Text("✓ current") if here else Text("⚠ " + _clip(record.backend, 30), "bold")
+    # The last column gets what is left of the width: say which kind of backend only (the
+    # detail below the table says all of it).
+    other = _clip(record.backend.split(" · ")[0], 12)
+    backend = Text("✓ current") if here else Text(f"⚠ {other}", "bold")
     name = _clip(record.name, 26)
     return [
         Text(name, no_wrap=True) if here else Text("⚠ " + name, "bold", no_wrap=True),
