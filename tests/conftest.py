@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 
 
+@pytest.hookimpl(optionalhook=True)  # the hook exists only with xdist loaded
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Tests marked ``xdist_group`` run in one worker (the key sweep shares the screens it
+    found between its tests); every other test is spread as usual."""
+    from xdist.scheduler import LoadGroupScheduling
+
+    return LoadGroupScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Keep the machine running the tests out of them: a private home for our files and

@@ -38,6 +38,7 @@ from kmsworkbench.tui.relogin import (
     login_offer,
     run_login,
 )
+from kmsworkbench.tui.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
     from kmsworkbench.lessons import Catalogue, Lesson, LessonRun
@@ -73,7 +74,7 @@ class BackendChanged(Message):
     """The app switched to another backend; screens that show KMS data reload."""
 
 
-class WorkbenchApp(App[int]):
+class WorkbenchApp(TypeAheadApp):
     """kmsworkbench: choose a KMS key, generate a data key pair, keep it."""
 
     TITLE = "kmsworkbench"
@@ -127,6 +128,10 @@ class WorkbenchApp(App[int]):
         self.session_factory: SessionFactory = session_factory or default_session_factory
         self._library_dir_override = library_dir
         self.backend = backend
+        # The sandbox folder used last, offered by the switcher when coming back from AWS.
+        self.last_sandbox_dir: Path | None = (
+            backend.resolved_data_dir if backend.kind == "sandbox" else None
+        )
         self.session: KmsSession = self._new_session(backend)
         self.account: str | None = None
         self.effective_region: str | None = backend.region
@@ -205,6 +210,8 @@ class WorkbenchApp(App[int]):
         old = self.session
         self.generation += 1
         self.backend = backend
+        if backend.kind == "sandbox":
+            self.last_sandbox_dir = backend.resolved_data_dir
         self.account = None
         self.effective_region = backend.region
         self.session = self._new_session(backend)
@@ -415,7 +422,9 @@ class WorkbenchApp(App[int]):
             if backend is not None:
                 self.switch_backend(backend)
 
-        self.push_screen(BackendScreen(self.backend, focus=focus), chosen)
+        self.push_screen(
+            BackendScreen(self.backend, focus=focus, sandbox_dir=self.last_sandbox_dir), chosen
+        )
 
     def action_activity(self) -> None:
         from kmsworkbench.tui.screens.activity import ActivityScreen

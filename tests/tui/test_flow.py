@@ -265,22 +265,52 @@ async def test_disabled_key_shows_error_and_app_goes_on(make_app: AppFactory) ->
         assert screen.index.find(DEMO).eligible is True  # type: ignore[union-attr]
 
 
-async def test_dry_run_reports_and_saves_nothing(make_app: AppFactory, sandbox_dir: Path) -> None:
+async def tick_dry_run(app: WorkbenchApp, pilot: object) -> None:
+    """Tab to the DryRun box and tick it with the space bar, as a person does."""
+    box = app.screen.query_one("#gen-dry-run", Checkbox)
+    for _ in range(20):
+        if app.screen.focused is box:
+            break
+        await pilot.press("tab")  # type: ignore[attr-defined]
+    assert app.screen.focused is box
+    await pilot.press("space")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    assert box.value is True
+
+
+async def test_dry_run_that_would_succeed_is_a_success(
+    make_app: AppFactory, sandbox_dir: Path
+) -> None:
+    """Before, a DryRun that would succeed was an error dialog (DryRunOperationException)."""
     app = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(app, pilot)
         screen = await open_generate_for_demo(app, pilot)
-        screen.query_one("#gen-dry-run", Checkbox).value = True
-        await pilot.pause()
+        await tick_dry_run(app, pilot)
         assert "--dry-run" in text_of(app, "#gen-preview")
         await pilot.press("ctrl+g")
         await settle(app, pilot)
-        assert isinstance(app.screen, ErrorModal)
-        assert app.screen.details.code == "DryRunOperationException"
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, GenerateScreen)
+        assert app.screen is screen, app.screen
+        assert "this request would have succeeded" in text_of(app, "#gen-dry-result")
+        assert screen.query_one("#gen-dry-result").display
+        assert any("would have succeeded" in n.message for n in app._notifications)
         assert PairLibrary(sandbox_dir).list() == []
+
+
+async def test_dry_run_that_fails_shows_the_reason(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(app, pilot)
+        screen = await open_generate_for_demo(app, pilot)
+        # The key is disabled behind the form's back (as another user of the KMS would).
+        app.session.disable_key(screen.info.key_id)  # type: ignore[union-attr]
+        await tick_dry_run(app, pilot)
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, ErrorModal), modal
+        assert modal.details.code == "DisabledException"
+        assert modal.query_one("#error-dialog").has_class("-error")
 
 
 async def test_activity_log_and_copy_aws_cli(make_app: AppFactory) -> None:

@@ -59,3 +59,16 @@ def test_thousands_of_keys() -> None:
     bare = [KeyInfo(k.key_id, k.arn, k.aliases) for k in make_keys(3)]
     index.add(bare)
     assert index.get(bare[0].key_id).described  # type: ignore[union-attr]
+
+
+def test_arn_is_not_searched_inside_and_description_ranks_last() -> None:
+    """Issue 9, item 10: "aws" matched every key (each ARN is arn:aws:kms:...)."""
+    index = KeyIndex()
+    index.add(make_keys(3))
+    index.add([KeyInfo("kd", "arn:aws:kms:us-east-1:1:key/kd", [], {"Description": "my aws key"})])
+    index.add([KeyInfo("ka", "arn:aws:kms:us-east-1:1:key/ka", ["alias/aws/s3"], {})])
+    assert [k.key_id for k in index.filter("aws")] == ["ka", "kd"]
+    assert index.matched_by == {"ka": "alias", "kd": "description"}
+    arn = make_keys(1)[0].arn
+    assert [k.arn for k in index.filter(arn[:-4])] == [arn]
+    assert index.matched_by == {make_keys(1)[0].key_id: "ARN"}

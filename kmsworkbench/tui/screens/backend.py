@@ -4,6 +4,7 @@ from the AWS config; and the region. Profiles and regions are read by botocore i
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
@@ -15,7 +16,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from kmsworkbench import paths
 from kmsworkbench.service import Backend
-from kmsworkbench.tui.screens.base import WorkbenchModal
+from kmsworkbench.tui.screens.base import WorkbenchModal, focus_now
 
 KINDS = ("sandbox", "endpoint", "aws")
 # Used when botocore's endpoint data cannot be read.
@@ -67,9 +68,12 @@ class BackendScreen(WorkbenchModal[Backend]):
         Binding("escape", "cancel", "Cancel", id="backend-cancel"),
     ]
 
-    def __init__(self, current: Backend, focus: str = "") -> None:
+    def __init__(self, current: Backend, focus: str = "", sandbox_dir: Path | None = None) -> None:
+        """``sandbox_dir``: the sandbox folder used last, offered when coming back from an
+        endpoint or AWS (rather than the default folder)."""
         super().__init__(classes="dialog-screen")
         self.current = current
+        self.last_sandbox_dir = sandbox_dir
         self.focus_on = focus
         self.profiles: list[str] = []
         self.regions: list[str] = list(FALLBACK_REGIONS)
@@ -81,7 +85,7 @@ class BackendScreen(WorkbenchModal[Backend]):
             kind = "aws"
         elif self.focus_on in ("sandbox", "endpoint"):
             kind = self.focus_on
-        sandbox_dir = current.data_dir if current.kind == "sandbox" else None
+        sandbox_dir = current.data_dir if current.kind == "sandbox" else self.last_sandbox_dir
         with Vertical(classes="dialog", id="backend-dialog"):
             yield Label("Switch backend", classes="dialog-title")
             with VerticalScroll(id="backend-body"):
@@ -130,11 +134,11 @@ class BackendScreen(WorkbenchModal[Backend]):
         self._set_region_value(self.current.region)
         self._load_choices()
         if self.focus_on == "region":
-            self.query_one("#backend-region", Select).focus()
+            focus_now(self.query_one("#backend-region", Select))
         elif self.focus_on == "profile":
-            self.query_one("#backend-profile", Select).focus()
+            focus_now(self.query_one("#backend-profile", Select))
         else:
-            self.query_one("#backend-kind", RadioSet).focus()
+            focus_now(self.query_one("#backend-kind", RadioSet))
 
     @work(thread=True, exit_on_error=False, group="backend-choices")
     def _load_choices(self) -> None:
@@ -145,7 +149,7 @@ class BackendScreen(WorkbenchModal[Backend]):
     def _choices_loaded(self, message: ChoicesLoaded) -> None:
         self.profiles = message.profiles
         self.regions = message.regions
-        region = self.region
+        region = self.chosen_region
         if self.current.region and self.current.region not in self.regions:
             self.regions.append(self.current.region)
         self.query_one("#backend-region", Select).set_options([(r, r) for r in self.regions])
@@ -167,7 +171,9 @@ class BackendScreen(WorkbenchModal[Backend]):
         return KINDS[index] if 0 <= index < len(KINDS) else "sandbox"
 
     @property
-    def region(self) -> str | None:
+    def chosen_region(self) -> str | None:
+        """The Region picked in the form. (Not ``region``: that is Textual's Widget.region, the
+        screen's place on the terminal; shadowing it crashed the app on F2.)"""
         value = self.query_one("#backend-region", Select).value
         return value if isinstance(value, str) else None
 
@@ -183,7 +189,7 @@ class BackendScreen(WorkbenchModal[Backend]):
     def chosen_backend(self) -> Backend | str:
         """The backend the form describes, or what is wrong with the form."""
         kind = self.kind
-        region = self.region
+        region = self.chosen_region
         if kind == "sandbox":
             folder = self.query_one("#backend-folder", Input).value.strip()
             if not folder:
@@ -225,9 +231,15 @@ class BackendScreen(WorkbenchModal[Backend]):
             return
         self.dismiss(chosen)
 
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        """Enter in the folder or URL field switches, as the Switch button does."""
+        self._ok()
+
     def action_cancel(self) -> None:
+        self.notify(f"Still on {self.current.label()}.", title="Backend unchanged")
         self.dismiss(None)
 
     @on(Button.Pressed, "#backend-cancel-button")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.worker import Worker
+
+from kmsworkbench.tui.typeahead import mark_ready
 
 if TYPE_CHECKING:
     from kmsworkbench.tui.app import WorkbenchApp
@@ -15,6 +18,10 @@ ResultT = TypeVar("ResultT")
 
 class WorkbenchScreen(Screen[None]):
     HELP = ""
+    keys_ready = False  # until resumed; keys typed meanwhile wait (tui/typeahead.py)
+
+    def on_screen_resume(self) -> None:
+        mark_ready(self)
 
     @property
     def workbench(self) -> WorkbenchApp:
@@ -24,8 +31,29 @@ class WorkbenchScreen(Screen[None]):
         self.workbench.report_worker_state(event)
 
 
+def focus_now(widget: Widget) -> None:
+    """Move the focus at once. ``Widget.focus()`` only queues the move behind the keys already
+    waiting, so the keys a fast typist sent right after the key that opened a dialog (or
+    after "/" or Tab) reached the widget that had focus before: lost, or typed into the
+    wrong field."""
+    widget.screen.set_focus(widget)
+
+
 class WorkbenchModal(ModalScreen[ResultT], Generic[ResultT]):
     HELP = ""
+    keys_ready = False  # until resumed; keys typed meanwhile wait (tui/typeahead.py)
+
+    def on_screen_resume(self) -> None:
+        mark_ready(self)
+
+    # Shown when the dialog is cancelled (Escape or its Cancel button), so that a cancel
+    # never passes unseen; empty: the dialog has nothing to cancel.
+    CANCEL_NOTICE: ClassVar[str] = ""
+
+    def cancel(self, result: ResultT | None = None) -> None:
+        if self.CANCEL_NOTICE:
+            self.notify(self.CANCEL_NOTICE, title="Cancelled")
+        self.dismiss(result)
 
     @property
     def workbench(self) -> WorkbenchApp:

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from kmsworkbench.pairs import PairRecord
-from kmsworkbench.service import GenerateResult, KeyInfo, aws_cli_command
+from kmsworkbench.service import GenerateResult, KeyInfo, KmsError, aws_cli_command
 from kmsworkbench.tui.screens.base import WorkbenchScreen
 from kmsworkbench.tui.widgets.context_editor import ContextEditor
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
@@ -32,6 +32,14 @@ class Generated(Message):
         super().__init__()
         self.result = result
         self.record = record
+
+
+class DryRunPassed(Message):
+    """KMS answered a DryRun with DryRunOperationException: the request would have worked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
 
 
 def parse_grant_tokens(text: str) -> list[str]:
@@ -101,6 +109,7 @@ class GenerateScreen(WorkbenchScreen):
                 )
                 yield Static("", id="gen-grant-error", classes="field-error", markup=False)
                 yield Checkbox("Check permissions only (DryRun)", id="gen-dry-run")
+                yield Static("", id="gen-dry-result", markup=False)
             with Vertical(classes="section", id="gen-preview-section"):
                 yield Label("Equivalent AWS CLI command", classes="section-title")
                 yield Static("", id="gen-preview", markup=False)
@@ -115,8 +124,19 @@ class GenerateScreen(WorkbenchScreen):
         self.query_one("#gen-spec").query_one("Select").focus()
 
     def _key_text(self) -> str:
+        """The key, and whether it can wrap a pair: the table's note for a described key;
+        for a key typed by hand that is not in this account, that it cannot be checked."""
         info = self.info
         if info is None:
+            from kmsworkbench.tui.screens.keys import other_account
+
+            account = other_account(self.key_reference, self.workbench.account)
+            if account:
+                return (
+                    f"{self.key_reference}\nA key of account {account}, not this one: its "
+                    "state and type cannot be checked before the call (DescribeKey needs the "
+                    "key policy to allow it). KMS answers when you generate."
+                )
             return (
                 f"{self.key_reference}\n(not in the listed keys; KMS checks it when you generate)"
             )
@@ -127,6 +147,11 @@ class GenerateScreen(WorkbenchScreen):
             lines.append(info.description)
         if info.eligible is None:
             lines.append("(not described yet)")
+        elif info.eligible is False:
+            lines.append(
+                f"✗ cannot wrap a data key pair: {info.ineligible_reason}. KMS will refuse "
+                "the call (you can still send it, to see the error)."
+            )
         return "\n".join(lines)
 
     # -- the request -----------------------------------------------------------------------
@@ -264,13 +289,21 @@ class GenerateScreen(WorkbenchScreen):
         base_name: str,
     ) -> None:
         app = self.workbench
-        result = app.session.generate_pair(
-            key_reference,
-            spec,
-            encryption_context=context or None,
-            grant_tokens=grant_tokens or None,
-            dry_run=dry_run,
-        )
+        try:
+            result = app.session.generate_pair(
+                key_reference,
+                spec,
+                encryption_context=context or None,
+                grant_tokens=grant_tokens or None,
+                dry_run=dry_run,
+            )
+        except KmsError as error:
+            # KMS answers a DryRun that would succeed with this "error"; any other error of
+            # a DryRun is the real reason the call would fail, and goes to the error modal.
+            if dry_run and error.code == "DryRunOperationException":
+                self.post_message(DryRunPassed(error.message))
+                return
+            raise
         record = PairRecord(
             name=base_name,
             key_arn=result.key_arn,
@@ -296,6 +329,18 @@ class GenerateScreen(WorkbenchScreen):
             button = self.query_one("#gen-generate-button", Button)
             button.disabled = False
             button.label = "Generate"
+
+    @on(DryRunPassed)
+    def _dry_run_passed(self, message: DryRunPassed) -> None:
+        text = (
+            f"✓ DryRun: this request would have succeeded ({self.key_reference}, {self.spec}). "
+            "You have the permission and the key can do it; nothing was generated or saved. "
+            "Untick 'Check permissions only' to generate."
+        )
+        result = self.query_one("#gen-dry-result", Static)
+        result.update(text)
+        result.add_class("-visible")
+        self.notify("This request would have succeeded.", title="DryRun passed")
 
     @on(Generated)
     def _generated(self, message: Generated) -> None:

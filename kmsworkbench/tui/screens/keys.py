@@ -18,9 +18,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kmsworkbench.service import KeyInfo
+from kmsworkbench.service import KeyInfo, KmsError, KmsSession
 from kmsworkbench.tui.app import BackendChanged
-from kmsworkbench.tui.screens.base import WorkbenchScreen
+from kmsworkbench.tui.screens.base import WorkbenchScreen, focus_now
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.key_table import KeyIndex, KeyTable
@@ -63,6 +63,52 @@ class KeyChanged(Message):
         super().__init__()
         self.info = info
         self.notice = notice
+
+
+class AliasTaken(Message):
+    """The alias asked for names another key already; nothing was created."""
+
+    def __init__(self, alias: str, owner: str, description: str) -> None:
+        super().__init__()
+        self.alias = alias
+        self.owner = owner
+        self.description = description
+
+
+class AliasFailed(Message):
+    """CreateKey worked, CreateAlias did not: a key without an alias exists."""
+
+    def __init__(self, info: KeyInfo, alias: str, error: KmsError) -> None:
+        super().__init__()
+        self.info = info
+        self.alias = alias
+        self.error = error
+
+
+class TypedKeyDescribed(Message):
+    def __init__(self, reference: str, info: KeyInfo) -> None:
+        super().__init__()
+        self.reference = reference
+        self.info = info
+
+
+def other_account(reference: str, account: str | None) -> str | None:
+    """The account of an ARN that is not ``account`` (None: this account, or not an ARN)."""
+    parts = reference.strip().split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[4] and parts[4] != account:
+        return parts[4]
+    return None
+
+
+def alias_owner(session: KmsSession, alias: str) -> str | None:
+    """The key id an alias names, or None when the alias is free (DescribeKey answers
+    NotFoundException)."""
+    try:
+        return session.describe_key(alias).key_id
+    except KmsError as error:
+        if error.code == "NotFoundException":
+            return None
+        raise
 
 
 def metadata_text(info: KeyInfo) -> Text:
@@ -215,7 +261,7 @@ class KeyChooserScreen(WorkbenchScreen):
         if self.focused is None:
             # Auto focus can find the table still covered by its loading indicator (seen in a
             # real terminal under load): then nothing has focus and the table's keys are dead.
-            table.focus()
+            focus_now(table)
         self.refresh_bindings()  # the footer shows the table's keys once it has rows
         self._refilter()
 
@@ -293,6 +339,8 @@ class KeyChooserScreen(WorkbenchScreen):
             parts.append(f"first {shown} of {self.matching} shown; type to narrow")
         elif shown != total:
             parts.append(f"{shown} shown")
+        if self.filter_text.strip() and self.matching:
+            parts.append(self._matched_by_text())
         if self.hide_ineligible:
             parts.append("ineligible hidden")
         if failed:
@@ -302,6 +350,14 @@ class KeyChooserScreen(WorkbenchScreen):
         elif self.describing:
             parts.append(f"described {self._described_count}/{total}")
         self.query_one("#key-count", Label).update(" · ".join(parts))
+
+    def _matched_by_text(self) -> str:
+        """Which fields the filter matched, e.g. "matched: 3 alias, 2 description"."""
+        counts: dict[str, int] = {}
+        for field in self.index.matched_by.values():
+            counts[field] = counts.get(field, 0) + 1
+        order = ("alias", "key ID", "ARN", "description")
+        return "matched: " + ", ".join(f"{counts[f]} {f}" for f in order if f in counts)
 
     def _update_detail(self, info: KeyInfo | None) -> None:
         detail = self.query_one("#key-detail", Static)
@@ -316,7 +372,11 @@ class KeyChooserScreen(WorkbenchScreen):
             else:
                 detail.update("No key matches the filter.")
             return
-        detail.update(metadata_text(info))
+        text = metadata_text(info)
+        field = self.index.matched_by.get(info.key_id) if self.filter_text.strip() else None
+        if field:
+            text.append(f"\nMatches the filter by its {field}.", style="italic")
+        detail.update(text)
 
     @on(Input.Changed, "#key-filter")
     def _filter_changed(self) -> None:
@@ -333,7 +393,7 @@ class KeyChooserScreen(WorkbenchScreen):
         table = self.query_one(KeyTable)
         if table.row_count:
             table.move_cursor(row=0)
-            table.focus()
+            focus_now(table)
 
     def on_key(self, event: object) -> None:
         key = getattr(event, "key", "")
@@ -341,7 +401,7 @@ class KeyChooserScreen(WorkbenchScreen):
         if filter_input.has_focus and key in ("down", "escape"):
             if key == "escape":
                 filter_input.value = ""
-            self.query_one(KeyTable).focus()
+            focus_now(self.query_one(KeyTable))
             getattr(event, "stop", lambda: None)()
 
     @on(DataTable.RowHighlighted, "#key-table")
@@ -373,19 +433,37 @@ class KeyChooserScreen(WorkbenchScreen):
         self.app.push_screen(GenerateScreen(reference, info))
 
     def action_key_by_reference(self) -> None:
+        """Ctrl+O: a key named by hand. A key of this account is described first (from the
+        list, or with DescribeKey), so the generate form shows the same eligibility note as
+        the table; a key of another account cannot be checked before the call."""
         from kmsworkbench.tui.screens.modals import KeyReferenceModal
 
         def chosen(reference: str | None) -> None:
-            if reference:
-                self.open_generate(reference, self.index.find(reference))
+            if not reference:
+                return
+            info = self.index.find(reference)
+            if info is not None:
+                self.open_generate(reference, info)
+            elif other_account(reference, self.workbench.account):
+                self.open_generate(reference, None)
+            else:
+                self._describe_typed_worker(reference)
 
         self.app.push_screen(KeyReferenceModal(), chosen)
 
+    @work(thread=True, exit_on_error=False, group="key-typed", description="DescribeKey")
+    def _describe_typed_worker(self, reference: str) -> None:
+        info = self.workbench.session.describe_key(reference)
+        self.post_message(TypedKeyDescribed(reference, info))
+
+    @on(TypedKeyDescribed)
+    def _typed_key_described(self, message: TypedKeyDescribed) -> None:
+        self.open_generate(message.reference, message.info)
+
     def action_focus_filter(self) -> None:
-        # Synchronously: Widget.focus() defers the move, and the keys typed right after "/"
-        # (already queued, e.g. a fast typist or a paste) would reach the table instead, where
-        # a letter can be a binding (j, k, e, x ...). Seen losing characters in a real terminal.
-        self.set_focus(self.query_one("#key-filter", Input))
+        # At once (see focus_now): the keys typed right after "/" would otherwise reach the
+        # table, where a letter can be a binding (j, k, e, x ...).
+        focus_now(self.query_one("#key-filter", Input))
 
     def action_refresh_keys(self) -> None:
         self.load_keys()
@@ -436,7 +514,7 @@ class KeyChooserScreen(WorkbenchScreen):
             return False
         return True
 
-    def action_create_key(self) -> None:
+    def action_create_key(self, alias: str = "", description: str = "") -> None:
         from kmsworkbench.tui.screens.modals import CreateKeyModal
 
         def chosen(result: tuple[str, str] | None) -> None:
@@ -444,17 +522,74 @@ class KeyChooserScreen(WorkbenchScreen):
                 alias, description = result
                 self._create_worker(alias or None, description)
 
-        self.app.push_screen(CreateKeyModal(on_aws=self.workbench.backend.kind == "aws"), chosen)
+        on_aws = self.workbench.backend.kind == "aws"
+        self.app.push_screen(CreateKeyModal(on_aws, alias=alias, description=description), chosen)
 
     @work(thread=True, exit_on_error=False, group="key-admin", description="CreateKey")
     def _create_worker(self, alias: str | None, description: str) -> None:
+        """The alias is checked before CreateKey (DescribeKey on it), so that a taken alias
+        never leaves a key without a name; if CreateAlias still fails (someone took the alias
+        in between), the key exists without an alias and the user is told so."""
         session = self.workbench.session
-        info = session.create_key(description=description, alias=alias)
-        if not info.described:
-            info = session.describe_key(info.key_id)
-            if alias and alias not in info.aliases:
-                info.aliases = [alias]
+        if alias:
+            owner = alias_owner(session, alias)
+            if owner is not None:
+                self.post_message(AliasTaken(alias, owner, description))
+                return
+        info = session.create_key(description=description)
+        alias_error: KmsError | None = None
+        if alias:
+            try:
+                session.create_alias(alias, info.key_id)
+            except KmsError as error:
+                alias_error = error
+        info = session.describe_key(info.key_id)
+        if alias and alias_error is None and alias not in info.aliases:
+            info.aliases = [alias]
+        if alias_error is not None:
+            self.post_message(KeyChanged(info, f"Created {info.key_id}, without an alias"))
+            self.post_message(AliasFailed(info, alias or "", alias_error))
+            return
         self.post_message(KeyChanged(info, f"Created {alias or info.key_id}"))
+
+    @on(AliasTaken)
+    def _alias_taken(self, message: AliasTaken) -> None:
+        self.notify(
+            f"{message.alias} already names key {message.owner}. No key was created; choose "
+            "another alias.",
+            title="Alias taken",
+            severity="error",
+            timeout=10,
+        )
+        self.action_create_key(message.alias, message.description)
+
+    @on(AliasFailed)
+    def _alias_failed(self, message: AliasFailed) -> None:
+        from kmsworkbench.tui.screens.modals import ConfirmModal
+
+        info, error = message.info, message.error
+        billed = (
+            " On AWS a key is billed monthly until it is deleted."
+            if self.workbench.backend.kind == "aws"
+            else ""
+        )
+        body = (
+            f"CreateKey succeeded, but CreateAlias {message.alias} failed: {error.code}: "
+            f"{error.message}\n\nThe key {info.key_id} exists now without an alias.{billed}\n\n"
+            "Schedule its deletion (7 days, can be cancelled until then)? Or keep it and give "
+            "it an alias later."
+        )
+
+        def answered(delete: bool | None) -> None:
+            if delete:
+                self._delete_worker(info.key_id, 7)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Key created without an alias", body, "Schedule deletion", destructive=True
+            ),
+            answered,
+        )
 
     def action_toggle_enabled(self) -> None:
         info = self._highlighted()

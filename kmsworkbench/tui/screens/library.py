@@ -415,7 +415,9 @@ class LibraryScreen(WorkbenchScreen):
             "export a bundle first (Ctrl+S) if you may need the pair again. The KMS key "
             f"{record.key_arn} is not touched."
         )
-        self.app.push_screen(ConfirmModal("Delete pair", body, "Delete"), answered)
+        self.app.push_screen(
+            ConfirmModal("Delete pair", body, "Delete", destructive=True), answered
+        )
 
     def action_export(self) -> None:
         record = self._need_record()

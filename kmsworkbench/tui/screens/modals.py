@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 from kmsworkbench.service.keyref import validate_key_reference
 from kmsworkbench.tui.errors import ErrorDetails
 from kmsworkbench.tui.relogin import LoginOffer
-from kmsworkbench.tui.screens.base import WorkbenchModal
+from kmsworkbench.tui.screens.base import WorkbenchModal, focus_now
 
 
 class ErrorModal(WorkbenchModal[str]):
@@ -88,9 +88,9 @@ class ErrorModal(WorkbenchModal[str]):
 
     def on_mount(self) -> None:
         if self.login is not None and self.login.can_run:
-            self.query_one("#error-login-button", Button).focus()
+            focus_now(self.query_one("#error-login-button", Button))
         else:
-            self.query_one("#error-close-button", Button).focus()
+            focus_now(self.query_one("#error-close-button", Button))
 
     def action_login(self) -> None:
         if self.login is not None and self.login.can_run:
@@ -187,17 +187,22 @@ class HelpScreen(WorkbenchModal[None]):
 
 
 class ConfirmModal(WorkbenchModal[bool]):
-    """A yes/no question that says what will happen."""
+    """A yes/no question that says what will happen. The confirming button has the focus
+    (Enter confirms) unless the action is ``destructive``: then Cancel has it. A cancel is
+    announced ("Delete cancelled")."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm-cancel"),
     ]
 
-    def __init__(self, title: str, body: str, confirm_label: str = "Confirm") -> None:
+    def __init__(
+        self, title: str, body: str, confirm_label: str = "Confirm", *, destructive: bool = False
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.body = body
         self.confirm_label = confirm_label
+        self.destructive = destructive
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
@@ -208,14 +213,15 @@ class ConfirmModal(WorkbenchModal[bool]):
                 yield Button(self.confirm_label, id="confirm-yes", variant="warning")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
+        focus_now(self.query_one("#confirm-no" if self.destructive else "#confirm-yes", Button))
 
     def action_cancel(self) -> None:
+        self.notify(f"{self.confirm_label} cancelled: nothing was done.", title="Cancelled")
         self.dismiss(False)
 
     @on(Button.Pressed, "#confirm-no")
     def _no(self) -> None:
-        self.dismiss(False)
+        self.action_cancel()
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self) -> None:
@@ -234,6 +240,8 @@ class KeyReferenceModal(WorkbenchModal[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="keyref-cancel"),
     ]
+    AUTO_FOCUS = "#keyref-input"
+    CANCEL_NOTICE = "No key was chosen."
 
     def __init__(self, initial: str = "") -> None:
         super().__init__(classes="dialog-screen")
@@ -251,9 +259,6 @@ class KeyReferenceModal(WorkbenchModal[str]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="keyref-cancel-button")
                 yield Button("Use key", id="keyref-use", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#keyref-input", Input).focus()
 
     def _check(self, show_empty: bool) -> str | None:
         value = self.query_one("#keyref-input", Input).value
@@ -275,11 +280,11 @@ class KeyReferenceModal(WorkbenchModal[str]):
             self.dismiss(self.query_one("#keyref-input", Input).value)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.cancel()
 
     @on(Button.Pressed, "#keyref-cancel-button")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.cancel()
 
 
 def alias_problem(alias: str) -> str | None:
@@ -301,10 +306,13 @@ class CreateKeyModal(WorkbenchModal[tuple[str, str]]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="create-cancel"),
     ]
+    AUTO_FOCUS = "#create-alias"
+    CANCEL_NOTICE = "No key was created."
 
-    def __init__(self, on_aws: bool) -> None:
+    def __init__(self, on_aws: bool, *, alias: str = "", description: str = "") -> None:
         super().__init__(classes="dialog-screen")
         self.on_aws = on_aws
+        self.initial = (alias, description)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="create-dialog"):
@@ -318,10 +326,10 @@ class CreateKeyModal(WorkbenchModal[tuple[str, str]]):
                     classes="warning",
                 )
             yield Label("Alias (optional)")
-            yield Input(placeholder="alias/workbench-demo", id="create-alias")
+            yield Input(self.initial[0], placeholder="alias/workbench-demo", id="create-alias")
             yield Static("", id="create-alias-error", classes="field-error", markup=False)
             yield Label("Description (optional)")
-            yield Input(placeholder="what the key is for", id="create-description")
+            yield Input(self.initial[1], placeholder="what the key is for", id="create-description")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="create-cancel-button")
                 yield Button(
@@ -329,9 +337,6 @@ class CreateKeyModal(WorkbenchModal[tuple[str, str]]):
                     id="create-ok",
                     variant="warning" if self.on_aws else "primary",
                 )
-
-    def on_mount(self) -> None:
-        self.query_one("#create-alias", Input).focus()
 
     @on(Input.Changed, "#create-alias")
     def _alias_changed(self, event: Input.Changed) -> None:
@@ -345,16 +350,16 @@ class CreateKeyModal(WorkbenchModal[tuple[str, str]]):
     def _ok(self) -> None:
         alias = self.query_one("#create-alias", Input).value.strip()
         if alias_problem(alias):
-            self.query_one("#create-alias", Input).focus()
+            focus_now(self.query_one("#create-alias", Input))
             return
         self.dismiss((alias, self.query_one("#create-description", Input).value))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.cancel()
 
     @on(Button.Pressed, "#create-cancel-button")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.cancel()
 
 
 class ScheduleDeletionModal(WorkbenchModal[int]):
@@ -363,6 +368,10 @@ class ScheduleDeletionModal(WorkbenchModal[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="delete-cancel"),
     ]
+    # The waiting period has the focus (typed digits replace the 7); the destructive button
+    # is never the one Enter reaches first by accident: Enter in the field checks the number.
+    AUTO_FOCUS = "#delete-days"
+    CANCEL_NOTICE = "No deletion was scheduled."
 
     def __init__(self, key_label: str, on_aws: bool) -> None:
         super().__init__(classes="dialog-screen")
@@ -388,9 +397,6 @@ class ScheduleDeletionModal(WorkbenchModal[int]):
                 yield Button("Cancel", id="delete-cancel-button")
                 yield Button("Schedule deletion", id="delete-ok", variant="error")
 
-    def on_mount(self) -> None:
-        self.query_one("#delete-cancel-button", Button).focus()
-
     @on(Button.Pressed, "#delete-ok")
     @on(Input.Submitted, "#delete-days")
     def _ok(self) -> None:
@@ -404,8 +410,8 @@ class ScheduleDeletionModal(WorkbenchModal[int]):
         self.dismiss(days)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.cancel()
 
     @on(Button.Pressed, "#delete-cancel-button")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.cancel()

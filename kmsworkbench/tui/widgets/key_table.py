@@ -41,43 +41,56 @@ _DESCRIPTION_WIDTH = 40
 class _Entry:
     info: KeyInfo
     order: int
-    names: tuple[str, ...]  # lower-cased: aliases (with and without alias/), key id, ARN
+    names: tuple[tuple[str, str], ...]  # (field, lower-cased value): aliases, key id
+    arn: str  # lower-cased
     description: str  # lower-cased
     sort_key: str  # customer aliases first, then alias/aws/*, then keys without alias
 
     @classmethod
     def build(cls, info: KeyInfo, order: int) -> _Entry:
-        names: list[str] = []
+        names: list[tuple[str, str]] = []
         for alias in info.aliases:
             low = alias.lower()
-            names.append(low)
+            names.append(("alias", low))
             if low.startswith("alias/"):
-                names.append(low[len("alias/") :])
-        names.append(info.key_id.lower())
-        names.append(info.arn.lower())
+                names.append(("alias", low[len("alias/") :]))
+        names.append(("key ID", info.key_id.lower()))
         if not info.aliases:
             sort_key = "2" + info.key_id
         elif info.aliases[0].startswith("alias/aws/"):
             sort_key = "1" + info.aliases[0].lower()
         else:
             sort_key = "0" + info.aliases[0].lower()
-        return cls(info, order, tuple(names), info.description.lower(), sort_key)
+        return cls(info, order, tuple(names), info.arn.lower(), info.description.lower(), sort_key)
+
+    def match(self, query: str) -> tuple[int, str] | None:
+        """(rank, field): 0 exact, 1 prefix, 2 substring of an alias or the key id, 3 a
+        substring of the description; None no match. The ARN counts whole or as a prefix
+        (a pasted ARN) but not as a substring: every ARN contains "aws" and "kms", which
+        made "aws" match every key."""
+        if not query:
+            return (0, "")
+        best: tuple[int, str] | None = None
+        for field, name in self.names:
+            if name == query:
+                return (0, field)
+            if name.startswith(query):
+                if best is None or best[0] > 1:
+                    best = (1, field)
+            elif best is None and query in name:
+                best = (2, field)
+        if best is None:
+            if self.arn == query:
+                return (0, "ARN")
+            if self.arn.startswith(query):
+                return (1, "ARN")
+            if query in self.description:
+                best = (3, "description")
+        return best
 
     def rank(self, query: str) -> int | None:
-        """0 exact, 1 prefix, 2 substring, None no match."""
-        if not query:
-            return 0
-        best: int | None = None
-        for name in self.names:
-            if name == query:
-                return 0
-            if name.startswith(query):
-                best = 1
-            elif best is None and query in name:
-                best = 2
-        if best is None and query in self.description:
-            best = 2
-        return best
+        found = self.match(query)
+        return None if found is None else found[0]
 
 
 class KeyIndex:
@@ -86,6 +99,7 @@ class KeyIndex:
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
+        self.matched_by: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -131,15 +145,20 @@ class KeyIndex:
 
     def filter(self, query: str, *, hide_ineligible: bool = False) -> list[KeyInfo]:
         """The keys matching ``query`` (case-insensitive), exact matches first, then
-        prefix matches, then the rest; keys known to be ineligible left out on request."""
+        prefix matches, then other alias/key id matches, then description matches; keys
+        known to be ineligible left out on request. ``matched_by`` says, per key id, which
+        field matched (for the count line and the detail pane)."""
         q = query.strip().lower()
         ranked: list[tuple[int, str, KeyInfo]] = []
+        self.matched_by: dict[str, str] = {}
         for entry in self._entries.values():
             if hide_ineligible and entry.info.eligible is False:
                 continue
-            rank = entry.rank(q)
-            if rank is not None:
-                ranked.append((rank, entry.sort_key, entry.info))
+            found = entry.match(q)
+            if found is not None:
+                ranked.append((found[0], entry.sort_key, entry.info))
+                if found[1]:
+                    self.matched_by[entry.info.key_id] = found[1]
         ranked.sort(key=lambda item: (item[0], item[1]))
         return [info for _, _, info in ranked]
 
