@@ -24,7 +24,8 @@ from textual.app import App
 from textual.message import Message
 from textual.screen import Screen
 
-HOLD_LIMIT = 0.25  # seconds
+HOLD_LIMIT = 0.25  # seconds a key waits for the previous one's probe
+READY_LIMIT = 3.0  # seconds keys wait for a screen that never says it is ready
 
 
 class KeyProbe(Message):
@@ -109,8 +110,14 @@ class TypeAheadApp(App[int]):
         await self._release()
 
     async def _give_up_waiting(self, serial: int) -> None:
-        """HOLD_LIMIT after a key: if its probe has not come back (its widget went away), or
-        the screen never said it is ready, the held keys go on anyway."""
+        """HOLD_LIMIT after a key: if its probe has not come back (its widget went away), the
+        next key goes on. Keys held for a screen that is not ready wait for it (KeysReady),
+        for READY_LIMIT at most."""
         if self._in_flight == serial:
             self._in_flight = None
+        await self._release()
+        if self._held and self._in_flight is None:
+            self.set_timer(READY_LIMIT, self._release_anyway)
+
+    async def _release_anyway(self) -> None:
         await self._release(force=True)

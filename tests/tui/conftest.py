@@ -47,3 +47,17 @@ async def settle(app: WorkbenchApp, pilot: Pilot[object]) -> None:
         if not any(w.is_running for w in app.workers):
             return
     raise AssertionError("workers kept running")
+
+
+def record_notices(app: WorkbenchApp) -> list[str]:
+    """Every notification's message from now on (``app._notifications`` forgets them when
+    they time out, which a slow machine reaches before the test looks)."""
+    messages: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, *args: object, **kwargs: object) -> None:
+        messages.append(str(message))
+        notify(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = recording  # type: ignore[method-assign]
+    return messages

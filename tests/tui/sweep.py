@@ -34,7 +34,7 @@ Step = tuple[int | None, str]
 Route = tuple[Step, ...]
 
 MAX_DEPTH = 5  # screens deep from the first one
-MAX_FOCUS = 12  # focusable widgets tried per screen
+MAX_FOCUS = 8  # focusable widgets tried per screen
 ALWAYS = ("enter", "tab", "escape")
 # Quitting ends the app on purpose; the start screen's test presses it last and checks the
 # exit code instead.
@@ -294,7 +294,8 @@ class Walker:
     async def _run(self, result: SweepResult, *, keys: bool) -> None:
         name, route = result.screen, result.route
         pending: list[Step] | None = None
-        reverse_done = not keys
+        # The reverse pass is for the first screen, where keys change what the others act on.
+        reverse_done = not keys or bool(route)
         while pending is None or pending or not reverse_done:
             if pending is not None and not pending:
                 # Our own keys that opened nothing, again on a fresh app in reverse order: a

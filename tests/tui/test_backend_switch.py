@@ -19,7 +19,7 @@ from kmsworkbench.tui.screens.backend import BackendScreen
 from kmsworkbench.tui.screens.keys import KeyChooserScreen
 from kmsworkbench.tui.screens.modals import ErrorModal
 
-from .conftest import settle
+from .conftest import record_notices, settle
 
 AWS_CONFIG = """\
 [default]
@@ -197,9 +197,10 @@ async def test_escape_cancels_and_says_so(sandbox_dir: Path) -> None:
     app = make(sandbox_dir, sessions)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
+        notices = record_notices(app)
         await open_switcher(app, pilot)
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, KeyChooserScreen)
         assert app.backend.kind == "sandbox" and len(sessions.built) == 1
-        assert any("unchanged" in n.message for n in app._notifications)
+        assert any("Still on" in n for n in notices)

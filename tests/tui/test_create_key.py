@@ -14,7 +14,7 @@ from kmsworkbench.tui.app import WorkbenchApp
 from kmsworkbench.tui.screens.keys import KeyChooserScreen
 from kmsworkbench.tui.screens.modals import ConfirmModal, CreateKeyModal
 
-from .conftest import settle
+from .conftest import record_notices, settle
 
 AppFactory = Callable[..., WorkbenchApp]
 DEMO = "alias/workbench-demo"
@@ -39,9 +39,9 @@ async def test_taken_alias_is_refused_before_any_key_is_created(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(app, pilot)
         before = key_count(sandbox_dir)
+        messages = record_notices(app)
         await create_by_keys(app, pilot, DEMO, "second demo")
         assert key_count(sandbox_dir) == before
-        messages = [n.message for n in app._notifications]
         assert any(f"{DEMO} already names key" in m and "No key was created" in m for m in messages)
         # The dialog is back with what was typed, to change the alias.
         modal = app.screen

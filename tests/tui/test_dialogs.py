@@ -13,14 +13,10 @@ from kmsworkbench.tui.screens.keys import KeyChooserScreen
 from kmsworkbench.tui.screens.modals import CreateKeyModal, ScheduleDeletionModal
 from kmsworkbench.tui.widgets.key_table import KeyTable
 
-from .conftest import settle
+from .conftest import record_notices, settle
 from .sweep import type_burst
 
 AppFactory = Callable[..., WorkbenchApp]
-
-
-def notices(app: WorkbenchApp) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 async def test_create_key_typed_at_machine_speed(make_app: AppFactory) -> None:
@@ -36,7 +32,7 @@ async def test_create_key_typed_at_machine_speed(make_app: AppFactory) -> None:
         screen = app.screen
         assert isinstance(screen, KeyChooserScreen), screen
         created = screen.index.find("alias/fast-typist")
-        assert created is not None, notices(app)
+        assert created is not None
         assert created.description == "typed quickly"
 
 
@@ -76,16 +72,17 @@ async def test_escape_in_a_dialog_says_it_cancelled(make_app: AppFactory) -> Non
     app = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
+        said = record_notices(app)
         before = len(app.screen.index)  # type: ignore[attr-defined]
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, CreateKeyModal)
         await pilot.press("escape")
         await settle(app, pilot)
-        assert "No key was created." in notices(app)
+        assert "No key was created." in said
         assert len(app.screen.index) == before  # type: ignore[attr-defined]
         await pilot.press("x")
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
-        assert "No deletion was scheduled." in notices(app)
+        assert "No deletion was scheduled." in said

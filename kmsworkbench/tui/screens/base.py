@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
-from textual.widget import Widget
 from textual.worker import Worker
 
+from kmsworkbench.tui.focus import focus_now
 from kmsworkbench.tui.typeahead import mark_ready
+
+__all__ = ["WorkbenchModal", "WorkbenchScreen", "focus_now"]
 
 if TYPE_CHECKING:
     from kmsworkbench.tui.app import WorkbenchApp
@@ -29,14 +31,6 @@ class WorkbenchScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.workbench.report_worker_state(event)
-
-
-def focus_now(widget: Widget) -> None:
-    """Move the focus at once. ``Widget.focus()`` only queues the move behind the keys already
-    waiting, so the keys a fast typist sent right after the key that opened a dialog (or
-    after "/" or Tab) reached the widget that had focus before: lost, or typed into the
-    wrong field."""
-    widget.screen.set_focus(widget)
 
 
 class WorkbenchModal(ModalScreen[ResultT], Generic[ResultT]):

@@ -178,6 +178,7 @@ class ExportModal(WorkbenchModal[str]):
                     f"{path} exists ({path.stat().st_size} bytes). Replace it with the "
                     f"{fmt} export of {self.record.name} ({len(data)} bytes)?",
                     "Replace",
+                    destructive=True,
                 ),
                 answered,
             )

@@ -181,6 +181,7 @@ class LessonScreen(WorkbenchScreen):
                 "Deletes this lesson's sandbox (its keys and blobs) and its progress. Your own "
                 "sandbox and library are not touched.",
                 "Reset",
+                destructive=True,
             ),
             confirmed,
         )

@@ -20,6 +20,7 @@ from kmsworkbench.service.context import (
     ContextParseError,
     parse_encryption_context,
 )
+from kmsworkbench.tui.focus import focus_now
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,15 @@ class ContextEditor(Vertical):
         if problems:
             summary.update(f"{len(problems)} problem(s) in the pairs above")
         elif context:
-            summary.update(f"{len(context)} pair(s)")
+            text = f"{len(context)} pair(s)"
+            empty = [k for k, v in context.items() if not v]
+            if empty:
+                text += (
+                    f" · {', '.join(empty)} = empty value: sent as is (the KMS API model sets "
+                    "no minimum length and the sandbox accepts it; AWS documents no rule), "
+                    "and Decrypt must give the same empty value"
+                )
+            summary.update(text)
         else:
             summary.update("No encryption context (optional)")
         summary.set_class(bool(problems), "-invalid")
@@ -177,7 +186,7 @@ class ContextEditor(Vertical):
         row = ContextRow(key, value)
         await self.query_one("#ctx-rows", Vertical).mount(row)
         if focus:
-            row.query_one(".ctx-key", Input).focus()
+            focus_now(row.query_one(".ctx-key", Input))
         self._changed()
         return row
 
@@ -277,16 +286,33 @@ class ContextEditor(Vertical):
         await self.load_text(event.value)
 
     async def load_text(self, text: str) -> bool:
-        """Parse shorthand or JSON into the rows (replacing them). False, with the problem
-        shown under the paste line, when it does not parse."""
+        """Parse shorthand or JSON and merge it into the rows: new keys are added, a key
+        already there takes the pasted value, and a notice says which. False, with the
+        problem shown under the paste line, when it does not parse."""
         try:
-            context = parse_encryption_context(text)
+            pasted = parse_encryption_context(text)
         except ContextParseError as exc:
             self._show_paste_problem(f"{exc}\n{exc.pointer()}")
             return False
         self._show_paste_problem(None)
         self.query_one("#ctx-paste", Input).value = ""
-        await self.set_context(context)
+        current, problems = validate_rows(self.pairs)
+        merged = dict(current)
+        added = [k for k in pasted if k not in current]
+        replaced = [k for k in pasted if k in current and current[k] != pasted[k]]
+        merged.update(pasted)
+        await self.set_context(merged)
+        parts = []
+        if added:
+            parts.append(f"added {', '.join(added)}")
+        if replaced:
+            parts.append(f"replaced the value of {', '.join(replaced)}")
+        if problems:
+            parts.append(f"dropped {len(problems)} row(s) that had problems")
+        kept = len(current) - len(replaced) - sum(1 for k in pasted if current.get(k) == pasted[k])
+        if kept:
+            parts.append(f"kept {kept} pair(s)")
+        self.notify("; ".join(parts).capitalize() or "Nothing new pasted.", title="Context")
         return True
 
     def _show_paste_problem(self, message: str | None) -> None:
