@@ -25,6 +25,14 @@ from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.tokens import TokenRows
 
 
+def _home_as_tilde(text: str) -> str:
+    """Paths under the home folder as ~/..., as the header and a shell show them."""
+    from pathlib import Path
+
+    home = str(Path.home())
+    return text.replace(home + "/", "~/") if home not in ("", "/") else text
+
+
 class ResultScreen(WorkbenchScreen):
     HELP = (
         "The pair KMS generated. The public key is yours to share; the private key exists "
@@ -102,7 +110,7 @@ class ResultScreen(WorkbenchScreen):
                 if record.encryption_context
                 else "(none)",
             ),
-            ("Backend", record.backend),
+            ("Backend", _home_as_tilde(record.backend)),
             ("Created", record.created_at.isoformat(sep=" ", timespec="seconds")),
         ]
         tail = (
