@@ -104,7 +104,7 @@ def run_timed(argv: list[str], env: dict[str, str], shell: bool = False) -> floa
         capture_output=True,
         text=True,
         env=env,
-        timeout=600,
+        timeout=3600,  # 100 AWS CLI calls on a busy machine took more than 10 minutes
         shell=shell,
     )
     elapsed = time.perf_counter() - start
