@@ -77,6 +77,25 @@ CODES: dict[str, type[KmsError]] = {
 }
 
 
+# --- imported key material, custom key stores, multi-Region keys (codes from the model) ---
+_EXTERNAL_CODES = (
+    "IncorrectKeyMaterialException",
+    "ExpiredImportTokenException",
+    "InvalidImportTokenException",
+    "CustomKeyStoreInvalidStateException",
+    "CustomKeyStoreHasCMKsException",
+    "CustomKeyStoreNameInUseException",
+    "CloudHsmClusterInUseException",
+    "CloudHsmClusterNotRelatedException",
+    "IncorrectTrustAnchorException",
+    "XksProxyUriInUseException",
+    "XksProxyUriEndpointInUseException",
+    "XksProxyVpcEndpointServiceInUseException",
+    "XksKeyAlreadyInUseException",
+)
+CODES.update({code: _error(code) for code in _EXTERNAL_CODES if code not in CODES})
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     code: str
@@ -359,6 +378,208 @@ TABLE: dict[str, Entry] = {
                             "sandbox", "a damaged store file, found while running"),
 }
 # fmt: on
+
+
+# The messages of imported key material, multi-Region keys and custom key stores. The codes
+# are in the operations' error lists (model); AWS's texts for them are not recorded anywhere
+# we could read, so almost all are our wording.
+# fmt: off
+_EXTERNAL: dict[str, Entry] = {
+    # --- key states these areas bring --------------------------------------------------------
+    "unavailable": Entry("KMSInvalidStateException", "{arn} is unavailable.", "doc",
+                         "key-state table [11]: a key in a disconnected custom key store"),
+    "creating": Entry("KMSInvalidStateException", "{arn} is creating.", "doc",
+                      "key-state table [14]"),
+    "pending_replica_deletion": Entry(
+        "KMSInvalidStateException", "{arn} is pending deletion (or pending replica deletion).",
+        "doc", "key-state table [2]/[3]"),
+    # --- imported key material ---------------------------------------------------------------
+    "not_external_origin": Entry(
+        "UnsupportedOperationException",
+        "{arn} origin is {origin} which is not valid for {operation}.", "unverified",
+        "the rule (Origin must be EXTERNAL) is in the model"),
+    "pkcs1_wrapping_retired": Entry(
+        "UnsupportedOperationException",
+        "The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256 "
+        "or RSA_AES_KEY_WRAP_SHA_256.", "unverified",
+        "model docs: not supported since October 10, 2023"),
+    "wrapping_not_in_region": Entry(
+        "UnsupportedOperationException", "{parameter} {value} is not supported in this Region",
+        "unverified", "SM2 only in China Regions; RSA_AES_KEY_WRAP_* not in China (guide)"),
+    "wrapping_mismatch": Entry(
+        "ValidationException",
+        "WrappingAlgorithm {algorithm} is not compatible with WrappingKeySpec {spec}.",
+        "unverified"),
+    "invalid_import_token": Entry(
+        "InvalidImportTokenException",
+        "Import token is invalid or is associated with a different KMS key.", "unverified"),
+    "expired_import_token": Entry("ExpiredImportTokenException", "Import token has expired.",
+                                  "unverified"),
+    "material_wrong_size": Entry(
+        "IncorrectKeyMaterialException",
+        "Key material for a {spec} KMS key must be {expected}; this is {size} bytes.",
+        "unverified", "sizes from the guide's requirements for imported key material"),
+    "material_not_pkcs8": Entry(
+        "IncorrectKeyMaterialException",
+        "Key material for a {spec} KMS key must be a DER-encoded PKCS #8 private key.",
+        "unverified"),
+    "material_wrong_spec": Entry(
+        "IncorrectKeyMaterialException",
+        "The key material is a {found} private key, not {spec}.", "unverified"),
+    "material_not_new": Entry(
+        "IncorrectKeyMaterialException",
+        "KMS expected new key material, but this key material is already associated with the "
+        "KMS key.", "unverified", "the case is in the model's description of the error"),
+    "material_fixed": Entry(
+        "IncorrectKeyMaterialException",
+        "The key material of an asymmetric or HMAC KMS key cannot change after the first "
+        "import; import the same key material.", "unverified"),
+    "material_not_previous": Entry(
+        "IncorrectKeyMaterialException",
+        "The key material is not the key material previously imported into this KMS key.",
+        "unverified", "the case is in the model's description of the error"),
+    "material_id_mismatch": Entry("IncorrectKeyMaterialException",
+                                  "The key material does not match KeyMaterialId {material_id}.",
+                                  "unverified"),
+    "material_pending_rotation": Entry(
+        "IncorrectKeyMaterialException",
+        "This KMS key already has key material waiting for RotateKeyOnDemand.", "unverified"),
+    "material_not_primary": Entry(
+        "IncorrectKeyMaterialException",
+        "The key material is not key material of the primary key {primary_arn}.", "unverified",
+        "replicas take only the primary's key material (model docs)"),
+    "material_id_with_new": Entry(
+        "ValidationException",
+        "KeyMaterialId is not valid when ImportType is NEW_KEY_MATERIAL.", "unverified",
+        "the rule is in the model"),
+    "import_member_symmetric_only": Entry(
+        "ValidationException", "{member} is valid only for symmetric encryption KMS keys.",
+        "unverified", "the rule is in the model"),
+    "new_material_into_replica": Entry(
+        "UnsupportedOperationException",
+        "{arn} is a multi-Region replica key: import new key material into the primary key, "
+        "then the same key material into each replica.", "unverified",
+        "the rule is in the model"),
+    "valid_to_not_allowed": Entry(
+        "ValidationException",
+        "ValidTo is not valid when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.",
+        "unverified", "the rule is in the model"),
+    "valid_to_required": Entry(
+        "ValidationException", "ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.",
+        "unverified", "the rule is in the model"),
+    "valid_to_range": Entry(
+        "ValidationException",
+        "ValidTo must be a future date and time no more than 365 days from now.", "unverified",
+        "the rule is in the model"),
+    "material_id_unknown": Entry(
+        "NotFoundException", "Key material {material_id} is not associated with {arn}.",
+        "unverified"),
+    # --- multi-Region keys -------------------------------------------------------------------
+    "not_multi_region": Entry("UnsupportedOperationException",
+                              "{arn} is not a multi-Region key.", "unverified"),
+    "not_primary": Entry(
+        "UnsupportedOperationException",
+        "{arn} is not a multi-Region primary key; its primary key is in {primary}.",
+        "unverified"),
+    "same_region": Entry(
+        "ValidationException",
+        "{member} {region} is the Region of this key; specify a different Region.",
+        "unverified"),
+    "other_partition": Entry(
+        "ValidationException", "{member} {region} is not in the {partition} partition of this key.",
+        "unverified", "the rule (same partition) is in the model"),
+    "replica_exists": Entry("AlreadyExistsException", "Replica key {arn} already exists.",
+                            "unverified", "the case is in the model"),
+    "no_replica_there": Entry("NotFoundException", "There is no replica of {arn} in {region}.",
+                              "unverified"),
+    # --- custom key stores -------------------------------------------------------------------
+    "custom_key_store_name_not_found": Entry(
+        "CustomKeyStoreNotFoundException", "Custom key store with name {name} does not exist",
+        "unverified"),
+    "custom_key_store_state": Entry(
+        "CustomKeyStoreInvalidStateException",
+        "Custom key store {store_id} has ConnectionState {state}, which is not valid for "
+        "{operation}.", "unverified", "the states each operation needs are in the model"),
+    "custom_key_store_name_in_use": Entry(
+        "CustomKeyStoreNameInUseException",
+        "A custom key store named {name} already exists in this account and Region.",
+        "unverified"),
+    "custom_key_store_limit": Entry(
+        "LimitExceededException",
+        "This account already has {limit} custom key stores in {region}.", "unverified",
+        "the quota (10 per account and Region) is in the guide"),
+    "cloudhsm_cluster_in_use": Entry(
+        "CloudHsmClusterInUseException",
+        "CloudHSM cluster {cluster} is already associated with custom key store {other}.",
+        "unverified"),
+    "cloudhsm_cluster_not_related": Entry(
+        "CloudHsmClusterNotRelatedException",
+        "CloudHSM cluster {cluster} does not share a backup history with {current}, the cluster "
+        "of custom key store {store_id}.", "unverified"),
+    "trust_anchor_invalid": Entry(
+        "IncorrectTrustAnchorException",
+        "The TrustAnchorCertificate is not a PEM-encoded X.509 certificate (the contents of the "
+        "cluster's customerCA.crt).", "unverified"),
+    "xks_uri_in_use": Entry(
+        "XksProxyUriInUseException",
+        "{address} is already the proxy address of custom key store {other}.", "unverified"),
+    "xks_endpoint_in_use": Entry(
+        "XksProxyUriEndpointInUseException",
+        "{endpoint} is already used by custom key store {other}.", "unverified"),
+    "custom_key_store_has_keys": Entry(
+        "CustomKeyStoreHasCMKsException",
+        "Custom key store {store_id} contains KMS keys; schedule their deletion and wait until "
+        "they are deleted.", "unverified"),
+    "xks_vpc_service_in_use": Entry(
+        "XksProxyVpcEndpointServiceInUseException",
+        "{service} is already used by custom key store {other}.", "unverified"),
+    "xks_vpc_service_required": Entry(
+        "ValidationException",
+        "XksProxyVpcEndpointServiceName is required when XksProxyConnectivity is "
+        "VPC_ENDPOINT_SERVICE.", "unverified", "the rule is in the model"),
+    "xks_key_id_required": Entry("ValidationException",
+                                 "XksKeyId is required when Origin is EXTERNAL_KEY_STORE",
+                                 "unverified", "the rule is in the model"),
+    "xks_key_in_use": Entry(
+        "XksKeyAlreadyInUseException",
+        "External key {xks_key_id} is already associated with a KMS key in {store_id}.",
+        "unverified"),
+    "store_members_invalid": Entry(
+        "ValidationException",
+        "{members} not valid for a custom key store of type {store_type}.", "unverified"),
+    "store_members_required": Entry(
+        "ValidationException",
+        "{members} required for a custom key store of type {store_type}.", "unverified",
+        "which members each type needs is in the model"),
+    "store_id_or_name": Entry("ValidationException",
+                              "Specify CustomKeyStoreId or CustomKeyStoreName, but not both.",
+                              "unverified", "the rule is in the model"),
+    "store_origin_needed": Entry(
+        "ValidationException",
+        "Origin must be AWS_CLOUDHSM or EXTERNAL_KEY_STORE when CustomKeyStoreId is given.",
+        "unverified"),
+    "store_origin_mismatch": Entry(
+        "ValidationException",
+        "Custom key store {store_id} is of type {store_type}; Origin must be {origin}.",
+        "unverified"),
+    "store_key_spec": Entry(
+        "UnsupportedOperationException",
+        "KeySpec {spec} is not supported in a custom key store; only SYMMETRIC_DEFAULT "
+        "encryption keys are.", "unverified", "the rule is in the model"),
+    "store_multi_region": Entry("UnsupportedOperationException",
+                                "Multi-Region keys cannot be created in a custom key store.",
+                                "unverified", "the rule is in the model"),
+    "store_no_data_key_pairs": Entry(
+        "UnsupportedOperationException",
+        "{arn} is in a custom key store; KMS does not generate data key pairs under KMS keys in "
+        "custom key stores.", "unverified",
+        "the rule is in the model; the code is in both operations' error lists"),
+    "xks_no_random": Entry("UnsupportedOperationException",
+                           "GenerateRandom is not supported for external key stores.",
+                           "unverified"),
+}
+# fmt: on
+TABLE.update(_EXTERNAL)
 
 
 def err(name: str, /, **fields: object) -> KmsError:

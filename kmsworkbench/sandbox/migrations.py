@@ -162,10 +162,79 @@ CREATE INDEX trail_time ON trail (time);
 CREATE INDEX trail_key ON trail (key_arn, seq);
 """
 
+# Imported key material, custom key stores, multi-Region keys (store_external.py has the SQL
+# that reads and writes them).
+_V4_EXTERNAL = """
+CREATE TABLE import_tokens (
+    token_hash    TEXT PRIMARY KEY,
+    region        TEXT NOT NULL,
+    key_id        TEXT NOT NULL,
+    algorithm     TEXT NOT NULL,
+    wrapping_spec TEXT NOT NULL,
+    private_der   BLOB NOT NULL,
+    valid_to      REAL NOT NULL
+);
+CREATE INDEX import_tokens_valid ON import_tokens (valid_to);
+CREATE TABLE imported_material (
+    region           TEXT NOT NULL,
+    key_id           TEXT NOT NULL,
+    material_id      TEXT NOT NULL,
+    expiration_model TEXT NOT NULL,
+    valid_to         REAL,
+    description      TEXT,
+    imported         INTEGER NOT NULL,
+    rotation_state   TEXT NOT NULL,
+    pending_secret   BLOB,
+    created          REAL NOT NULL,
+    PRIMARY KEY (region, key_id, material_id)
+) WITHOUT ROWID;
+CREATE INDEX imported_material_expiry ON imported_material (valid_to)
+    WHERE valid_to IS NOT NULL AND imported = 1;
+CREATE TABLE custom_key_stores (
+    region          TEXT NOT NULL,
+    store_id        TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    store_type      TEXT NOT NULL,
+    cluster_id      TEXT,
+    trust_anchor    TEXT,
+    backing_hash    TEXT NOT NULL,
+    credential_ok   INTEGER NOT NULL,
+    xks_endpoint    TEXT,
+    xks_path        TEXT,
+    xks_connectivity TEXT,
+    xks_vpc_service TEXT,
+    xks_vpc_owner   TEXT,
+    xks_access_key  TEXT,
+    state           TEXT NOT NULL,
+    state_since     REAL NOT NULL,
+    error_code      TEXT,
+    created         REAL NOT NULL,
+    PRIMARY KEY (region, store_id)
+) WITHOUT ROWID;
+CREATE TABLE custom_store_keys (
+    region     TEXT NOT NULL,
+    key_id     TEXT NOT NULL,
+    store_id   TEXT NOT NULL,
+    xks_key_id TEXT,
+    PRIMARY KEY (region, key_id)
+) WITHOUT ROWID;
+CREATE INDEX custom_store_keys_store ON custom_store_keys (region, store_id);
+CREATE TABLE multi_region_keys (
+    key_id         TEXT PRIMARY KEY,
+    primary_region TEXT NOT NULL,
+    pending_window INTEGER
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "meta, keys, key_material, aliases, tags, grants", sql=_V1),
     Migration(schema_v2.VERSION, schema_v2.SUMMARY, sql=schema_v2.SQL, apply=schema_v2.fill),
     Migration(3, "accounts, principals, identity policies, trail", sql=_V3_ACCESS),
+    Migration(
+        4,
+        "import_tokens, imported_material, custom_key_stores, custom_store_keys, multi_region_keys",
+        sql=_V4_EXTERNAL,
+    ),
     # Append new steps here: Migration(2, "...", sql="..."), ...
 )
 

@@ -25,6 +25,7 @@ class SeedKey:
     description: str
     state: str = "Enabled"
     aliases: tuple[str, ...] = ()
+    in_cloudhsm_store: bool = False  # in the seeded, connected CloudHSM key store
 
 
 SEED_KEYS: tuple[SeedKey, ...] = (
@@ -63,6 +64,13 @@ SEED_KEYS: tuple[SeedKey, ...] = (
         "ECC P-256 key agreement key (KEY_AGREEMENT): derives shared secrets "
         "(DeriveSharedSecret), cannot wrap data key pairs",
     ),
+    SeedKey(
+        "SYMMETRIC_DEFAULT",
+        "ENCRYPT_DECRYPT",
+        "Symmetric key in a CloudHSM key store (connected): encrypts and decrypts, but KMS "
+        "cannot wrap data key pairs under keys in custom key stores",
+        in_cloudhsm_store=True,
+    ),
 )
 
 
@@ -70,12 +78,14 @@ def seed_region(r: Request) -> bool:
     """Give ``r.region`` the teaching keys and the predefined AWS aliases, once per data
     folder (several processes may race; the marker in ``meta`` decides). Returns True if
     this call seeded."""
+    from kmsworkbench.sandbox import store_external as X
     from kmsworkbench.sandbox.core import insert_key, make_material
     from kmsworkbench.sandbox.core.specs import (
         AWS_MANAGED_ALIASES,
         AWS_MANAGED_SEEDED,
         RESERVED_ALIAS_PREFIX,
     )
+    from kmsworkbench.sandbox.operations.customkeystores import SEED_STORE_NAME, seed_store
 
     store, region = r.store, r.region
     marker = f"seeded:{region}"
@@ -87,6 +97,9 @@ def seed_region(r: Request) -> bool:
     with store.transaction(write=True):
         if store.get_meta(marker) is not None:
             return False
+        store_id = (
+            seed_store(r, SEED_STORE_NAME) if any(k.in_cloudhsm_store for k in SEED_KEYS) else None
+        )
         for spec, material in zip(SEED_KEYS, materials, strict=True):
             key_id = str(uuid.uuid4())
             insert_key(
@@ -96,7 +109,10 @@ def seed_region(r: Request) -> bool:
                 usage=spec.usage,
                 description=spec.description,
                 state=spec.state,
+                origin="AWS_CLOUDHSM" if spec.in_cloudhsm_store else "AWS_KMS",
             )
+            if spec.in_cloudhsm_store and store_id is not None:
+                X.put_store_key(store, region, key_id, store_id, None)
             for alias in spec.aliases:
                 store.put_alias(region, alias, key_id, r.now)
         for service in AWS_MANAGED_ALIASES:

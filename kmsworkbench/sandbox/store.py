@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kmsworkbench.paths import FILE_MODE, ensure_private_dir, remove_stale_temps
-from kmsworkbench.sandbox import atrest, integrity
+from kmsworkbench.sandbox import atrest, integrity, store_external
 from kmsworkbench.sandbox.integrity import StoreDamagedError, StoreError, StoreTooNewError
 from kmsworkbench.sandbox.migrations import SCHEMA_VERSION
 from kmsworkbench.sandbox.storefile import (
@@ -390,6 +390,7 @@ class Store:
                 f"DELETE FROM {table} WHERE region = ? AND key_id = ?", (region, key_id)
             )
         self.conn.execute("DELETE FROM aliases WHERE region = ? AND key_id = ?", (region, key_id))
+        store_external.delete_key_rows(self, region, key_id)
 
     # --- aliases ------------------------------------------------------------------------
 

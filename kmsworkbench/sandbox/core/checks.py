@@ -29,6 +29,12 @@ def check_state(r: Request, key: KeyRecord) -> None:
         raise E.err("pending_deletion", arn=arn)
     if key.state == "PendingImport":
         raise E.err("pending_import", arn=arn)
+    if key.state == "PendingReplicaDeletion":
+        raise E.err("pending_replica_deletion", arn=arn)
+    if key.state == "Unavailable":
+        raise E.err("unavailable", arn=arn)
+    if key.state == "Creating":
+        raise E.err("creating", arn=arn)
 
 
 def check_usable(r: Request, key: KeyRecord, usage: str, operation: str | None = None) -> None:
@@ -58,6 +64,8 @@ def manageable_key(r: Request, ref: str, write: bool) -> KeyRecord:
     key = resolve_key(r, ref, write, allow_alias=False)
     if key.state == "PendingDeletion":
         raise E.err("pending_deletion", arn=r.key_arn(key.key_id))
+    if key.state == "PendingReplicaDeletion":
+        raise E.err("pending_replica_deletion", arn=r.key_arn(key.key_id))
     return key
 
 

@@ -45,6 +45,10 @@ _AWS_MANAGED_ALLOWED = frozenset({"RetireGrant", "RevokeGrant"})
 # audit trail (kmsworkbench.sandbox.enforce) register here.
 AUTHORIZERS: list[Callable[[Request, KeyRecord, str, str | None], None]] = []
 
+# Hooks that adjust the record an operation sees, in order: ``view(r, key) -> key``. The
+# custom key stores register one that shows a key of a disconnected store as Unavailable.
+KEY_VIEWS: list[Callable[[Request, KeyRecord], KeyRecord]] = []
+
 
 def authorize(r: Request, key: KeyRecord, action: str, ref: str | None = None) -> None:
     """May the caller perform ``action`` on ``key``? Raises the KmsError AWS would answer."""
@@ -80,6 +84,8 @@ def resolve_key(
             raise E.err("ciphertext_key_inaccessible")
     else:
         key = _find(r, ref, write, allow_alias)
+    for view in KEY_VIEWS:
+        key = view(r, key)
     authorize(r, key, action or r.operation, None if from_ciphertext else ref)
     r.used.append((key.region, key.key_id))
     return key

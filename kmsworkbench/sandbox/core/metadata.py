@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kmsworkbench.sandbox.core.context import Request
 from kmsworkbench.sandbox.core.specs import LEGACY_SPECS, USAGE_FIELDS, algorithms_of
 from kmsworkbench.sandbox.store import KeyRecord
+
+# Hooks that add members an API area owns (``hook(r, key, metadata)``): the multi-Region
+# configuration, the custom key store, the imported material's expiration.
+METADATA_HOOKS: list[Callable[[Request, KeyRecord, dict[str, Any]], None]] = []
 
 
 def key_metadata(r: Request, key: KeyRecord) -> dict[str, Any]:
@@ -32,13 +37,9 @@ def key_metadata(r: Request, key: KeyRecord) -> dict[str, Any]:
     algorithms = algorithms_of(key.key_spec, key.key_usage)
     if algorithms:
         md[USAGE_FIELDS[key.key_usage]] = list(algorithms)
-    if key.multi_region:
-        md["MultiRegionConfiguration"] = {
-            "MultiRegionKeyType": "PRIMARY",
-            "PrimaryKey": {"Arn": arn, "Region": r.region},
-            "ReplicaKeys": [],
-        }
     # CurrentKeyMaterialId: "present for symmetric encryption keys" (model docs).
     if key.key_spec == "SYMMETRIC_DEFAULT" and key.material_id and key.state != "PendingImport":
         md["CurrentKeyMaterialId"] = key.material_id
+    for hook in METADATA_HOOKS:
+        hook(r, key, md)
     return md

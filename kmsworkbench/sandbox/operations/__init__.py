@@ -18,18 +18,24 @@ here and import it below; nothing else changes.
 - ``rotation``: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
   RotateKeyOnDemand, ListKeyRotations
 - ``policies``: GetKeyPolicy, PutKeyPolicy, ListKeyPolicies (the key policy enforce evaluates)
+- ``imports``: GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial
+- ``multiregion``: ReplicateKey, UpdatePrimaryRegion
+- ``customkeystores``: Create/Describe/Connect/Disconnect/Update/DeleteCustomKeyStore(s)
 """
 
 from kmsworkbench.sandbox.operations import (  # noqa: F401  (each registers its operations)
     agreement,
     aliases,
     asymmetric,
+    customkeystores,
     datakeys,
     encrypt,
     grants,
+    imports,
     kem,
     keys,
     mac,
+    multiregion,
     policies,
     rotation,
     tags,

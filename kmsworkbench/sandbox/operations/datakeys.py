@@ -21,18 +21,21 @@ from kmsworkbench.sandbox.core import (
     tx,
 )
 from kmsworkbench.sandbox.core.specs import NOT_IN_CHINA_KEY_SPECS
+from kmsworkbench.sandbox.operations import customkeystores
 from kmsworkbench.sandbox.operations.encrypt import seal
 from kmsworkbench.sandbox.store import KeyRecord
 
 
-def wrapping_key(r: Request, p: Params) -> KeyRecord:
+def wrapping_key(r: Request, p: Params, pair: bool = False) -> KeyRecord:
     """The symmetric key a data key (pair) is wrapped under: grant tokens, the key, its state
-    and spec; DryRun answers here."""
+    and spec (and for pairs, not in a custom key store); DryRun answers here."""
 
     def work(write: bool) -> KeyRecord:
         check_grant_tokens(r, p.get("GrantTokens"))
         key = resolve_key(r, p["KeyId"], write)
         check_symmetric(r, key)
+        if pair:
+            customkeystores.refuse_data_key_pair(r, key)
         dry_run(p)
         return key
 
@@ -81,7 +84,7 @@ def _generate_pair(r: Request, p: Params, with_plaintext: bool) -> Response:
         raise E.err("sm2_not_in_region", parameter="KeyPairSpec")
     if spec in NOT_IN_CHINA_KEY_SPECS and r.in_china:
         raise E.err("key_spec_not_in_china", parameter="KeyPairSpec", spec=spec)
-    key = wrapping_key(r, p)
+    key = wrapping_key(r, p, pair=True)
     pair = keypairs().generate(spec)  # outside any lock: this is the slow part
     out: Response = {
         "PrivateKeyCiphertextBlob": seal(r, key, pair.private_der, p.get("EncryptionContext")),
@@ -111,5 +114,5 @@ def generate_random(r: Request, p: Params) -> Response:
     if p.get("NumberOfBytes") is None:
         raise E.err("number_of_bytes_required")
     if p.get("CustomKeyStoreId"):
-        raise E.err("custom_key_store_not_found", store_id=p["CustomKeyStoreId"])
+        customkeystores.random_source(r, p["CustomKeyStoreId"])
     return {"Plaintext": os.urandom(int(p["NumberOfBytes"]))}

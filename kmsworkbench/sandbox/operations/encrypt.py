@@ -121,9 +121,12 @@ def decrypt_source(
         if named is not None and named.key_spec != "SYMMETRIC_DEFAULT":
             raise E.err("algorithm_incompatible", algorithm=algorithm, spec=named.key_spec) from exc
         raise E.err("invalid_ciphertext") from exc
-    if named is not None and (header.key_id != named.key_id or header.region != r.region):
+    # A multi-Region key's ciphertext decrypts under the related key of any Region it has
+    # been replicated to (same key id, same key material).
+    here = header.region == r.region or header.key_id.startswith("mrk-")
+    if named is not None and (header.key_id != named.key_id or not here):
         raise E.err("incorrect_key")
-    if header.region != r.region:
+    if not here:
         raise E.err("ciphertext_key_inaccessible")
     key = named or resolve_key(r, header.key_id, write, action=action, from_ciphertext=True)
     check_usable(r, key, "ENCRYPT_DECRYPT")

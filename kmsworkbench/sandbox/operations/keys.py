@@ -24,18 +24,8 @@ from kmsworkbench.sandbox.core import (
 from kmsworkbench.sandbox.core.policy import POLICY_NAME, checked_policy
 from kmsworkbench.sandbox.core.rotation import resume_after_enable
 from kmsworkbench.sandbox.core.specs import KEY_SPECS, NOT_IN_CHINA_KEY_SPECS
+from kmsworkbench.sandbox.operations import customkeystores, multiregion
 from kmsworkbench.sandbox.operations.tags import tag_pairs
-
-
-def _custom_key_store_refusal(p: Params, origin: str) -> None:
-    if origin in ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"):
-        if p.get("CustomKeyStoreId"):
-            raise E.err("custom_key_store_not_found", store_id=p["CustomKeyStoreId"])
-        raise E.err("custom_key_store_required", origin=origin)
-    if p.get("CustomKeyStoreId"):
-        raise E.err("custom_key_store_not_found", store_id=p["CustomKeyStoreId"])
-    if p.get("XksKeyId"):
-        raise E.err("xks_key_id_misplaced")
 
 
 @operation("CreateKey")
@@ -55,7 +45,7 @@ def create_key(r: Request, p: Params) -> Response:
     if usage not in KEY_SPECS[spec]:
         raise E.err("key_usage_incompatible", usage=usage, spec=spec)
     origin = p.get("Origin") or "AWS_KMS"
-    _custom_key_store_refusal(p, origin)
+    customkeystores.check_new_key(r, p, origin, spec, usage)
     tags = tag_pairs(p.get("Tags") or [])
     policy = p.get("Policy")
     if policy is not None:
@@ -80,6 +70,7 @@ def create_key(r: Request, p: Params) -> Response:
             state=state,
             multi_region=multi_region,
         )
+        customkeystores.attach_new_key(r, p, key_id, origin)
         if tags:
             r.store.put_tags(r.region, key_id, tags)
         if policy is not None:
@@ -149,6 +140,9 @@ def schedule_key_deletion(r: Request, p: Params) -> Response:
 
     def work(write: bool) -> Response:
         key = manageable_key(r, p["KeyId"], write)
+        replicated = multiregion.schedule_primary_deletion(r, key, days)
+        if replicated is not None:
+            return replicated
         deletion = r.now + days * DAY
         r.store.update_key(r.region, key.key_id, state="PendingDeletion", deletion_date=deletion)
         return {
@@ -176,7 +170,7 @@ def cancel_key_deletion(r: Request, p: Params) -> Response:
     def work(write: bool) -> Response:
         key = resolve_key(r, p["KeyId"], write, allow_alias=False)
         arn = r.key_arn(key.key_id)
-        if key.state != "PendingDeletion":
+        if key.state not in ("PendingDeletion", "PendingReplicaDeletion"):
             raise E.err("not_pending_deletion", arn=arn)
         # A key whose deletion is cancelled comes back Disabled (AWS: "the key state is
         # Disabled"; EnableKey to use it again).
