@@ -54,7 +54,7 @@ _XKS_ONLY = (
 
 def _hash_credential(secret: str, salt: bytes | None = None) -> str:
     salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    digest = hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=2**12, r=8, p=1, dklen=32)
     return salt.hex() + ":" + digest.hex()
 
 
