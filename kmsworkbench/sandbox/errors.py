@@ -471,6 +471,15 @@ _EXTERNAL: dict[str, Entry] = {
         "ValidationException",
         "ValidTo must be a future date and time no more than 365 days from now.", "unverified",
         "the rule is in the model"),
+    "no_pending_material": Entry(
+        "KMSInvalidStateException",
+        "{arn} has no imported key material in PENDING_ROTATION; import new key material "
+        "(ImportType NEW_KEY_MATERIAL) first.", "unverified",
+        "the requirement is in the model (RotateKeyOnDemand)"),
+    "replicas_need_material": Entry(
+        "KMSInvalidStateException",
+        "Import the new key material into the replicas of {arn} in {regions} before rotating.",
+        "unverified", "the requirement is in the model (ImportKeyMaterial, RotateKeyOnDemand)"),
     "material_id_unknown": Entry(
         "NotFoundException", "Key material {material_id} is not associated with {arn}.",
         "unverified"),

@@ -173,35 +173,51 @@ def expired_materials(store: Store, now: float) -> list[ImportedMaterial]:
     return [_imported(r) for r in rows]
 
 
-def set_material_secret(
+def put_material(
     store: Store,
     region: str,
     key_id: str,
     material_id: str,
     secret: bytes | None,
     public_der: bytes | None,
+    *,
+    created: float,
+    rotation_type: str | None = None,
 ) -> None:
-    """Put (or, with ``secret=None``, remove) the secret of one key material in
-    ``key_material``, keeping the row so ciphertexts under it are recognised."""
+    """Imported material into ``key_material``: a material the key has not had becomes its
+    current material (as ``Store.add_material`` does); one it has (reimported, or removed
+    with ``secret=None``) only gets its secret back or loses it, keeping the row so
+    ciphertexts under it are recognised."""
+    known = store.conn.execute(
+        "SELECT 1 FROM key_material WHERE region = ? AND key_id = ? AND material_id = ?",
+        (region, key_id, material_id),
+    ).fetchone()
+    if known is None:
+        store.add_material(
+            region, key_id, material_id, secret, public_der,
+            created=created, rotation_type=rotation_type,
+        )  # fmt: skip
+        return
     store.conn.execute(
-        "INSERT INTO key_material (region, key_id, material_id, secret, public_der) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (region, key_id, material_id) DO UPDATE SET "
-        "secret = excluded.secret, public_der = COALESCE(excluded.public_der, public_der)",
-        (region, key_id, material_id, secret, public_der),
+        "UPDATE key_material SET secret = ?, public_der = COALESCE(?, public_der) "
+        "WHERE region = ? AND key_id = ? AND material_id = ?",
+        (secret, public_der, region, key_id, material_id),
     )
 
 
-def material_rows(
-    store: Store, region: str, key_id: str
-) -> list[tuple[str, bytes | None, bytes | None]]:
-    rows = store.conn.execute(
-        "SELECT material_id, secret, public_der FROM key_material WHERE region = ? AND key_id = ?",
-        (region, key_id),
-    ).fetchall()
-    return [
-        (str(r[0]), None if r[1] is None else bytes(r[1]), None if r[2] is None else bytes(r[2]))
-        for r in rows
-    ]
+def copy_materials(store: Store, key_id: str, source: str, target: str) -> None:
+    """A new replica gets its primary's key material, history and current material."""
+    store.conn.execute(
+        "INSERT INTO key_material (region, key_id, material_id, secret, public_der, created, "
+        "rotation_type, rotated) SELECT ?, key_id, material_id, secret, public_der, created, "
+        "rotation_type, rotated FROM key_material WHERE region = ? AND key_id = ?",
+        (target, source, key_id),
+    )
+    store.conn.execute(
+        "UPDATE keys SET current_material = (SELECT current_material FROM keys "
+        "WHERE region = ? AND key_id = ?) WHERE region = ? AND key_id = ?",
+        (source, key_id, target, key_id),
+    )
 
 
 # --- custom key stores -----------------------------------------------------------------

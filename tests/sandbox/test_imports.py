@@ -177,10 +177,15 @@ def test_an_import_token_expires_after_24_hours(
     assert err["Code"] == "ExpiredImportTokenException"
 
 
-def test_new_key_material_waits_for_rotation(kms: Any, error_of: Any) -> None:
+def test_rotation_onto_newly_imported_material(kms: Any, error_of: Any) -> None:
     key = external_key(kms)
-    first = do_import(kms, key, os.urandom(32))["KeyMaterialId"]
-    second = do_import(kms, key, os.urandom(32), ImportType="NEW_KEY_MATERIAL",
+    first_material = os.urandom(32)
+    first = do_import(kms, key, first_material)["KeyMaterialId"]
+    assert error_of(kms.rotate_key_on_demand, KeyId=key)["Code"] == "KMSInvalidStateException"
+    assert error_of(kms.enable_key_rotation, KeyId=key)["Code"] == "UnsupportedOperationException"
+    old = kms.encrypt(KeyId=key, Plaintext=b"before")["CiphertextBlob"]
+    second_material = os.urandom(32)
+    second = do_import(kms, key, second_material, ImportType="NEW_KEY_MATERIAL",
                        KeyMaterialDescription="next year")["KeyMaterialId"]  # fmt: skip
     assert second != first
     assert kms.describe_key(KeyId=key)["KeyMetadata"]["CurrentKeyMaterialId"] == first
@@ -188,6 +193,24 @@ def test_new_key_material_waits_for_rotation(kms: Any, error_of: Any) -> None:
         do_import, kms=kms, key=key, material=os.urandom(32), ImportType="NEW_KEY_MATERIAL"
     )
     assert err["Code"] == "IncorrectKeyMaterialException"  # one pending rotation at a time
+    listed = kms.list_key_rotations(KeyId=key, IncludeKeyMaterial="ALL_KEY_MATERIAL")["Rotations"]
+    assert [(e["KeyMaterialId"], e["KeyMaterialState"], e["ImportState"]) for e in listed] == [
+        (first, "CURRENT", "IMPORTED"),
+        (second, "PENDING_ROTATION", "IMPORTED"),
+    ]
+    assert listed[1]["KeyMaterialDescription"] == "next year"
+    kms.rotate_key_on_demand(KeyId=key)
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["CurrentKeyMaterialId"] == second
+    new = kms.encrypt(KeyId=key, Plaintext=b"after")["CiphertextBlob"]
+    assert blobfmt.open_blob(second_material, blobfmt.parse(new), None) == b"after"
+    assert kms.decrypt(CiphertextBlob=old)["Plaintext"] == b"before"
+    (rotation,) = kms.list_key_rotations(KeyId=key)["Rotations"]
+    assert rotation["KeyMaterialId"] == second and rotation["RotationType"] == "ON_DEMAND"
+    # Deleting the older material makes the key PendingImport until it is imported again.
+    kms.delete_imported_key_material(KeyId=key, KeyMaterialId=first)
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingImport"
+    do_import(kms, key, first_material, KeyMaterialId=first)
+    assert kms.decrypt(CiphertextBlob=old)["Plaintext"] == b"before"
 
 
 @pytest.fixture(scope="module")

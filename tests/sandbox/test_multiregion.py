@@ -69,6 +69,13 @@ def test_replicate_and_decrypt_in_another_region(regions: dict[str, Any]) -> Non
     assert plain["Plaintext"] == b"across" and plain["KeyId"] == arn(WEST, account, key_id)
     back = west.encrypt(KeyId=key_id, Plaintext=b"back")["CiphertextBlob"]
     assert east.decrypt(CiphertextBlob=back, KeyId=key_id)["Plaintext"] == b"back"
+    # Rotation is shared: the primary rotates, the replica has the new material too.
+    east.rotate_key_on_demand(KeyId=key_id)
+    current = east.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"]
+    assert current != md["CurrentKeyMaterialId"]
+    assert west.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] == current
+    rotated = east.encrypt(KeyId=key_id, Plaintext=b"rotated")["CiphertextBlob"]
+    assert west.decrypt(CiphertextBlob=rotated)["Plaintext"] == b"rotated"
     # A single-Region key's ciphertext stays in its Region.
     single = east.create_key()["KeyMetadata"]["KeyId"]
     other = east.encrypt(KeyId=single, Plaintext=b"x")["CiphertextBlob"]

@@ -24,9 +24,15 @@ def rotate(r: Request, region: str, key_id: str, rotation_type: str, at: float) 
     """Give a symmetric key new current material (inside a write transaction); returns its
     KeyMaterialId."""
     material_id = new_material_id()
-    r.store.add_material(
-        region, key_id, material_id, os.urandom(32), None, created=at, rotation_type=rotation_type
-    )
+    secret = os.urandom(32)
+    # A multi-Region key's material is shared by its primary and replicas (same key id in
+    # every Region it is in): they all rotate together.
+    rows = r.store.conn.execute("SELECT region FROM keys WHERE key_id = ?", (key_id,)).fetchall()
+    regions = {region} | ({str(row[0]) for row in rows} if key_id.startswith("mrk-") else set())
+    for each in sorted(regions):
+        r.store.add_material(
+            each, key_id, material_id, secret, None, created=at, rotation_type=rotation_type
+        )
     return material_id
 
 

@@ -252,7 +252,8 @@ def import_key_material(r: Request, p: Params) -> Response:
             ),
         )
         if not pending:
-            X.set_material_secret(r.store, r.region, key.key_id, material_id, material, public_der)
+            X.put_material(r.store, r.region, key.key_id, material_id, material, public_der,
+                           created=r.now)  # fmt: skip
         _settle_state(r, key)
         return {"KeyId": _arn(r, key), "KeyMaterialId": material_id}
 
@@ -289,7 +290,7 @@ def _forget_material(r: Request, m: X.ImportedMaterial) -> None:
             False, m.rotation_state, None, m.created,
         ),
     )  # fmt: skip
-    X.set_material_secret(r.store, m.region, m.key_id, m.material_id, None, None)
+    X.put_material(r.store, m.region, m.key_id, m.material_id, None, None, created=m.created)
 
 
 @operation("DeleteImportedKeyMaterial")
@@ -335,21 +336,78 @@ def expire_materials(r: Request, write: bool) -> None:
         X.drop_import_tokens_before(r.store, r.now - TOKEN_MEMORY)
 
 
-def promote_pending_material(r: Request, key: KeyRecord) -> str | None:
-    """RotateKeyOnDemand on an EXTERNAL key: the material imported as NEW_KEY_MATERIAL
-    (PENDING_ROTATION) becomes current. Returns its id, or None if there is none."""
-    materials = X.imported_materials(r.store, r.region, key.key_id)
-    pending = next((m for m in materials if m.rotation_state == "PENDING_ROTATION"), None)
-    if pending is None or pending.pending_secret is None:
-        return None
-    for m in materials:
-        if m.rotation_state == "CURRENT":
-            X.put_imported_material(r.store, _with_state(m, "NON_CURRENT"))
-    X.put_imported_material(r.store, _with_state(pending, "CURRENT"))
-    X.set_material_secret(
-        r.store, r.region, key.key_id, pending.material_id, pending.pending_secret, None
-    )
+def rotate_imported(r: Request, key: KeyRecord) -> str:
+    """RotateKeyOnDemand on a symmetric EXTERNAL key: the material imported as
+    NEW_KEY_MATERIAL (PENDING_ROTATION) becomes current, in the primary and in every replica
+    (each must have it imported first). Returns its KeyMaterialId."""
+    pending = _pending(r.store, r.region, key.key_id)
+    if pending is None:
+        raise E.err("no_pending_material", arn=_arn(r, key))
+    regions = [r.region] + (multiregion.replica_regions(r, key) if key.multi_region else [])
+    missing = [g for g in regions if _pending(r.store, g, key.key_id, pending.material_id) is None]
+    if missing:
+        raise E.err("replicas_need_material", arn=_arn(r, key), regions=", ".join(missing))
+    for region in regions:
+        m = _pending(r.store, region, key.key_id, pending.material_id)
+        assert m is not None and m.pending_secret is not None
+        for other in X.imported_materials(r.store, region, key.key_id):
+            if other.rotation_state == "CURRENT":
+                X.put_imported_material(r.store, _with_state(other, "NON_CURRENT"))
+        X.put_imported_material(r.store, _with_state(m, "CURRENT"))
+        X.put_material(r.store, region, key.key_id, m.material_id, m.pending_secret, None,
+                       created=r.now, rotation_type="ON_DEMAND")  # fmt: skip
     return pending.material_id
+
+
+def _pending(
+    store: Any, region: str, key_id: str, material_id: str | None = None
+) -> X.ImportedMaterial | None:
+    for m in X.imported_materials(store, region, key_id):
+        if m.rotation_state == "PENDING_ROTATION" and m.pending_secret is not None:
+            if material_id is None or m.material_id == material_id:
+                return m
+    return None
+
+
+def rotation_entries(r: Request, key: KeyRecord, include_all: bool) -> list[Response]:
+    """ListKeyRotations for an EXTERNAL key: each material with its import facts; the first
+    material and any pending one only with ALL_KEY_MATERIAL (model docs)."""
+    history = {m.material_id: m for m in r.store.materials(r.region, key.key_id)}
+    replicas = multiregion.replica_regions(r, key) if key.multi_region else []
+    entries: list[Response] = []
+    for m in X.imported_materials(r.store, r.region, key.key_id):
+        h = history.get(m.material_id)
+        rotated = h is not None and h.rotation_type is not None
+        if not include_all and not rotated:
+            continue
+        state = m.rotation_state
+        if state == "PENDING_ROTATION" and any(
+            _pending(r.store, g, key.key_id, m.material_id) is None for g in replicas
+        ):
+            state = "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
+        entry: Response = {
+            "KeyId": key.key_id,
+            "KeyMaterialId": m.material_id,
+            "ImportState": "IMPORTED" if m.imported else "PENDING_IMPORT",
+            "KeyMaterialState": state,
+            "ExpirationModel": m.expiration_model,
+        }
+        if m.description is not None:
+            entry["KeyMaterialDescription"] = m.description
+        if m.valid_to is not None:
+            entry["ValidTo"] = m.valid_to
+        if rotated and h is not None:
+            entry["RotationDate"] = h.rotated
+            entry["RotationType"] = h.rotation_type
+        entries.append(entry)
+
+    def order(e: Response) -> tuple[int, float]:
+        if "RotationDate" in e:
+            return 1, float(e["RotationDate"])
+        return (2 if e["KeyMaterialState"].startswith("PENDING") else 0), 0.0
+
+    entries.sort(key=order)
+    return entries
 
 
 def _with_state(m: X.ImportedMaterial, state: str) -> X.ImportedMaterial:

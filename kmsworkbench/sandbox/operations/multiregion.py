@@ -131,10 +131,7 @@ def replicate_key(r: Request, p: Params) -> Response:
             multi_region=True,
         )
         if not imported:
-            for material_id, secret, public_der in X.material_rows(r.store, r.region, key.key_id):
-                X.set_material_secret(
-                    r.store, target.region, key.key_id, material_id, secret, public_der
-                )
+            X.copy_materials(r.store, key.key_id, r.region, target.region)
             replica = r.store.get_key(target.region, key.key_id) or replica
         if tags:
             r.store.put_tags(target.region, key.key_id, tags)

@@ -24,17 +24,19 @@ from kmsworkbench.sandbox.core.rotation import (
     MAX_ON_DEMAND,
     rotate,
 )
+from kmsworkbench.sandbox.operations import imports
 from kmsworkbench.sandbox.store import KeyRecord, MaterialRecord
 
 
-def rotatable_key(r: Request, ref: str, write: bool) -> KeyRecord:
-    """A key whose material KMS rotates: symmetric encryption, KMS-made material. Asymmetric
-    and HMAC keys, imported material and custom key stores are refused (model docs)."""
+def rotatable_key(r: Request, ref: str, write: bool, imported: bool = False) -> KeyRecord:
+    """A key whose material KMS rotates: symmetric encryption, KMS-made material (with
+    ``imported``, also imported material: RotateKeyOnDemand and ListKeyRotations). Asymmetric
+    and HMAC keys and custom key stores are refused (model docs)."""
     key = resolve_key(r, ref, write, allow_alias=False)
     arn = r.key_arn(key.key_id)
     if key.key_spec != "SYMMETRIC_DEFAULT":
         raise E.err("rotation_key_spec", arn=arn, spec=key.key_spec, operation=r.operation)
-    if key.origin != "AWS_KMS":
+    if key.origin != "AWS_KMS" and not (imported and key.origin == "EXTERNAL"):
         raise E.err("rotation_origin", arn=arn, origin=key.origin, operation=r.operation)
     return key
 
@@ -91,10 +93,17 @@ def get_key_rotation_status(r: Request, p: Params) -> Response:
 @operation("RotateKeyOnDemand")
 def rotate_key_on_demand(r: Request, p: Params) -> Response:
     def work(write: bool) -> Response:
-        key = rotatable_key(r, p["KeyId"], write)
+        key = rotatable_key(r, p["KeyId"], write, imported=True)
         check_state(r, key)
         arn = r.key_arn(key.key_id)
         materials = r.store.materials(r.region, key.key_id)
+        if key.origin == "EXTERNAL":
+            # "you must have already imported new key material and that key material's
+            # state should be PENDING_ROTATION" (model docs).
+            if sum(m.rotation_type == "ON_DEMAND" for m in materials) >= MAX_ON_DEMAND:
+                raise E.err("on_demand_limit", arn=arn)
+            imports.rotate_imported(r, key)
+            return {"KeyId": arn}
         if sum(m.rotation_type == "ON_DEMAND" for m in materials) >= MAX_ON_DEMAND:
             raise E.err("on_demand_limit", arn=arn)
         scheduled = r.store.get_rotation(r.region, key.key_id)
@@ -123,7 +132,19 @@ def list_key_rotations(r: Request, p: Params) -> Response:
     include_all = p.get("IncludeKeyMaterial") == "ALL_KEY_MATERIAL"
 
     def work(write: bool) -> Response:
-        key = rotatable_key(r, p["KeyId"], write)
+        key = rotatable_key(r, p["KeyId"], write, imported=True)
+        if key.origin == "EXTERNAL":  # with each material's import state (model)
+            listed = imports.rotation_entries(r, key, include_all)
+            numbered_entries = [(f"{i:06d}", e) for i, e in enumerate(listed)]
+            entries, more = page(
+                "rotations",
+                r,
+                p,
+                100,
+                lambda after, n: [x for x in numbered_entries if x[0] > (after or "")][:n],
+                lambda x: x[0],
+            )
+            return {"Rotations": [e for _, e in entries], **more}
         if key.state == "PendingImport":
             raise E.err("pending_import", arn=r.key_arn(key.key_id))
         materials = [
