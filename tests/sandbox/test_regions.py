@@ -19,7 +19,7 @@ def test_fresh_folder_is_seeded(tmp_path: Path) -> None:
     kms = make_client(tmp_path / "data")
     keys = [kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in kms.list_keys()["Keys"]]
     customer = [k for k in keys if k["KeyManager"] == "CUSTOMER"]
-    assert len(customer) == len(SEED_KEYS) == 6
+    assert len(customer) == len(SEED_KEYS) == 7
     assert all(k["Description"] for k in keys)
     kinds = {(k["KeySpec"], k["KeyUsage"], k["KeyState"]) for k in customer}
     assert kinds == {
