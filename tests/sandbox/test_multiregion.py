@@ -57,6 +57,8 @@ def test_replicate_and_decrypt_in_another_region(regions: dict[str, Any]) -> Non
     assert replica["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
     assert replica["CurrentKeyMaterialId"] == md["CurrentKeyMaterialId"]
     assert out["ReplicaTags"] == [{"TagKey": "t", "TagValue": "v"}]
+    assert '"Sid" : "Enable IAM User Permissions"' in out["ReplicaPolicy"]
+    assert west.get_key_policy(KeyId=key_id)["Policy"] == out["ReplicaPolicy"]
     assert west.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "t", "TagValue": "v"}]
     seen_from_west = west.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]
     assert seen_from_west == {

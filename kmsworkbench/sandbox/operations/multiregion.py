@@ -32,6 +32,7 @@ from kmsworkbench.sandbox.core import (
     tx,
 )
 from kmsworkbench.sandbox.core.metadata import METADATA_HOOKS
+from kmsworkbench.sandbox.core.policy import POLICY_NAME, checked_policy, default_policy_text
 from kmsworkbench.sandbox.core.tx import DUE_WORK
 from kmsworkbench.sandbox.operations.tags import tag_pairs
 from kmsworkbench.sandbox.store import KeyRecord
@@ -110,6 +111,9 @@ def _other_region(r: Request, region: str, member: str) -> Request:
 def replicate_key(r: Request, p: Params) -> Response:
     target = _other_region(r, p["ReplicaRegion"], "ReplicaRegion")
     tags = tag_pairs(p.get("Tags") or [])
+    policy = p.get("Policy")  # not a shared property: the replica's own, or the default
+    if policy is not None:
+        checked_policy(target, policy, bool(p.get("BypassPolicyLockoutSafetyCheck")))
 
     def work(write: bool) -> Response:
         key = _primary_key(r, p, write)
@@ -135,8 +139,11 @@ def replicate_key(r: Request, p: Params) -> Response:
             replica = r.store.get_key(target.region, key.key_id) or replica
         if tags:
             r.store.put_tags(target.region, key.key_id, tags)
+        if policy is not None:
+            r.store.put_policy(target.region, key.key_id, POLICY_NAME, policy)
         return {
             "ReplicaKeyMetadata": key_metadata(target, replica),
+            "ReplicaPolicy": policy if policy is not None else default_policy_text(target),
             "ReplicaTags": [{"TagKey": k, "TagValue": v} for k, v in tags],
         }
 
