@@ -69,7 +69,9 @@ def put_import_token(store: Store, token_hash: str, token: ImportToken) -> None:
             token.key_id,
             token.algorithm,
             token.wrapping_spec,
-            token.private_der,
+            store._seal(
+                token.region, token.key_id, "import-token:" + token_hash, token.private_der
+            ),
             token.valid_to,
         ),
     )
@@ -83,7 +85,9 @@ def get_import_token(store: Store, token_hash: str) -> ImportToken | None:
     ).fetchone()
     if row is None:
         return None
-    return ImportToken(str(row[0]), str(row[1]), str(row[2]), str(row[3]), bytes(row[4]), row[5])
+    region, key_id = str(row[0]), str(row[1])
+    private_der = store._unseal(region, key_id, "import-token:" + token_hash, bytes(row[4]))
+    return ImportToken(region, key_id, str(row[2]), str(row[3]), private_der, row[5])
 
 
 def drop_import_tokens_before(store: Store, moment: float) -> None:
@@ -118,7 +122,10 @@ _IM_COLUMNS = (
 )
 
 
-def _imported(row: tuple[object, ...]) -> ImportedMaterial:
+def _imported(store: Store, row: tuple[object, ...]) -> ImportedMaterial:
+    pending = None
+    if row[8] is not None:
+        pending = store._unseal(str(row[0]), str(row[1]), "pending:" + str(row[2]), bytes(row[8]))  # type: ignore[arg-type]
     return ImportedMaterial(
         region=str(row[0]),
         key_id=str(row[1]),
@@ -128,7 +135,7 @@ def _imported(row: tuple[object, ...]) -> ImportedMaterial:
         description=None if row[5] is None else str(row[5]),
         imported=bool(row[6]),
         rotation_state=str(row[7]),
-        pending_secret=None if row[8] is None else bytes(row[8]),  # type: ignore[arg-type]
+        pending_secret=pending,
         created=float(row[9]),  # type: ignore[arg-type]
     )
 
@@ -139,7 +146,7 @@ def imported_materials(store: Store, region: str, key_id: str) -> list[ImportedM
         "ORDER BY created, material_id",
         (region, key_id),
     ).fetchall()
-    return [_imported(r) for r in rows]
+    return [_imported(store, r) for r in rows]
 
 
 def put_imported_material(store: Store, m: ImportedMaterial) -> None:
@@ -158,7 +165,7 @@ def put_imported_material(store: Store, m: ImportedMaterial) -> None:
             m.description,
             int(m.imported),
             m.rotation_state,
-            m.pending_secret,
+            store._seal(m.region, m.key_id, "pending:" + m.material_id, m.pending_secret),
             m.created,
         ),
     )
@@ -170,7 +177,7 @@ def expired_materials(store: Store, now: float) -> list[ImportedMaterial]:
         "WHERE imported = 1 AND valid_to IS NOT NULL AND valid_to <= ?",
         (now,),
     ).fetchall()
-    return [_imported(r) for r in rows]
+    return [_imported(store, r) for r in rows]
 
 
 def put_material(
@@ -201,18 +208,28 @@ def put_material(
     store.conn.execute(
         "UPDATE key_material SET secret = ?, public_der = COALESCE(?, public_der) "
         "WHERE region = ? AND key_id = ? AND material_id = ?",
-        (secret, public_der, region, key_id, material_id),
+        (store._seal(region, key_id, material_id, secret), public_der, region, key_id, material_id),
     )
 
 
 def copy_materials(store: Store, key_id: str, source: str, target: str) -> None:
-    """A new replica gets its primary's key material, history and current material."""
-    store.conn.execute(
-        "INSERT INTO key_material (region, key_id, material_id, secret, public_der, created, "
-        "rotation_type, rotated) SELECT ?, key_id, material_id, secret, public_der, created, "
-        "rotation_type, rotated FROM key_material WHERE region = ? AND key_id = ?",
-        (target, source, key_id),
-    )
+    """A new replica gets its primary's key material, history and current material (each
+    secret unsealed from the primary's row and sealed again for the replica's)."""
+    rows = store.conn.execute(
+        "SELECT material_id, secret, public_der, created, rotation_type, rotated "
+        "FROM key_material WHERE region = ? AND key_id = ?",
+        (source, key_id),
+    ).fetchall()
+    for material_id, sealed, public_der, created, rotation_type, rotated in rows:
+        secret = (
+            None if sealed is None else store._unseal(source, key_id, material_id, bytes(sealed))
+        )
+        store.conn.execute(
+            "INSERT INTO key_material (region, key_id, material_id, secret, public_der, created, "
+            "rotation_type, rotated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (target, key_id, material_id, store._seal(target, key_id, material_id, secret),
+             public_der, created, rotation_type, rotated),
+        )  # fmt: skip
     store.conn.execute(
         "UPDATE keys SET current_material = (SELECT current_material FROM keys "
         "WHERE region = ? AND key_id = ?) WHERE region = ? AND key_id = ?",
