@@ -50,7 +50,7 @@ def machine() -> dict[str, str]:
         "CPU": cpu,
         "Python": platform.python_version(),
         "OS": platform.platform(),
-        "load average at start": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "load average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
@@ -59,7 +59,7 @@ def write_results(rows: list[dict[str, object]], failed: list[str], info: dict[s
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {now} by `make bench` (benchmarks/run_all.py).",
+        f"Written {now} by benchmarks/run_all.py (`make bench`).",
         "",
         "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".",
         "",

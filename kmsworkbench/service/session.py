@@ -18,10 +18,10 @@ from kmsworkbench.service.journal import Journal, JournalEntry, aws_cli_command,
 from kmsworkbench.service.models import DecryptResult, GenerateResult, KeyInfo
 
 DEFAULT_MAX_POOL = 16
-# DescribeKey calls in flight at once when describing a key list: one per pooled connection.
-# AWS's DescribeKey quota is 2,000 requests per second per account and Region; 16 in flight
-# at a 10 ms round trip is at most 1,600/s, and throttled calls are retried (standard mode).
-DESCRIBE_CONCURRENCY = DEFAULT_MAX_POOL
+# DescribeKey calls in flight at once when describing a key list. AWS's DescribeKey quota is
+# 2,000 requests per second per account and Region; 8 in flight stays far below it. (16 was
+# tried: on a heavily loaded machine it was not shown to be faster; see benchmarks/RESULTS.md.)
+DESCRIBE_CONCURRENCY = 8
 SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 
 
