@@ -74,10 +74,9 @@ def test_installed_app_in_tmux(tmp_path: Path) -> None:
         assert "sandbox ·" in screen
         _wait_for(session, "✓ yes")
         _wait_for(session, "⏎ Choose")  # the table has focus: its keys are in the footer
-        _tmux("send-keys", "-t", session, "/")
-        # As a person would: look that the cursor is in the filter before typing into it.
-        _wait_until(session, lambda s: "⏎ Choose" not in s, "the filter taking focus")
-        _tmux("send-keys", "-t", session, "-l", "hmac")
+        # "/" and the letters in one burst, at machine speed: each key must reach the widget
+        # the previous one left focused (before, the letters reached the table, not the filter).
+        _tmux("send-keys", "-t", session, "-l", "/hmac")
         screen = _wait_until(
             session,
             lambda s: "1 shown" in s and "alias/workbench-demo" not in s and "HMAC" in s,
