@@ -29,6 +29,8 @@ CONDITIONAL = {
     "ConfirmModal": "a base class; its subclasses are swept",
     "RenameModal": "needs a pair in the library: tests/tui/test_library.py",
     "ExportModal": "needs a pair: tests/tui/test_library.py",
+    "BatchScreen": "needs a batch in the library: tests/tui/test_library_batches.py",
+    "BreakPickerModal": "a lesson step has break variants: tests/tui/test_lessons.py",
 }
 
 
