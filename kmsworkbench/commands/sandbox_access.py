@@ -351,21 +351,9 @@ def run_trail(args: argparse.Namespace) -> int:
 
 
 def parse_context(text: str | None) -> dict[str, str] | None:
-    if not text:
-        return None
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        value = json.loads(stripped)
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise ValueError("the encryption context JSON must map strings to strings")
-        return value
-    out: dict[str, str] = {}
-    for part in stripped.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key:
-            raise ValueError(f"not k=v: {part!r} (write k=v,k2=v2 or JSON)")
-        out[key.strip()] = value.strip()
-    return out
+    from kmsworkbench.service.access import parse_context as parse
+
+    return parse(text)
 
 
 def run_policy(args: argparse.Namespace) -> int:

@@ -86,6 +86,7 @@ class WorkbenchApp(TypeAheadApp):
         "styles/library.tcss",
         "styles/workbench.tcss",
         "styles/lessons.tcss",
+        "styles/access.tcss",
     ]
     COMMANDS: ClassVar = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -103,6 +104,9 @@ class WorkbenchApp(TypeAheadApp):
         ),
         Binding("f3", "lessons", "Lessons", id="lessons", tooltip="Guided lessons", show=False),
         Binding("f7", "library", "Library", id="library", tooltip="The saved pairs"),
+        Binding(
+            "f6", "audit", "Audit", id="audit", tooltip="The trail of this app's calls", show=False
+        ),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
     ]
 
@@ -431,6 +435,13 @@ class WorkbenchApp(TypeAheadApp):
 
         if not isinstance(self.screen, ActivityScreen):
             self.push_screen(ActivityScreen())
+
+    def action_audit(self) -> None:
+        """This app's calls as the sandbox's trail recorded them."""
+        from kmsworkbench.tui.screens.access import AuditScreen
+
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
 
     def action_library(self) -> None:
         """Show the library of pairs: back to it when it is open under this screen,

@@ -99,6 +99,13 @@ class BackendScreen(WorkbenchModal[Backend]):
                     id="backend-folder",
                     classes="backend-sandbox",
                 )
+                yield Label("Act as (a sandbox principal)", classes="backend-sandbox")
+                yield Input(
+                    current.acting_as or "",
+                    placeholder="root (the account); or NAME, ACCOUNT/NAME",
+                    id="backend-as",
+                    classes="backend-sandbox",
+                )
                 yield Label("Endpoint URL", classes="backend-endpoint")
                 yield Input(
                     current.endpoint_url or "",
@@ -194,12 +201,14 @@ class BackendScreen(WorkbenchModal[Backend]):
             folder = self.query_one("#backend-folder", Input).value.strip()
             if not folder:
                 return "Give the sandbox folder."
+            acting_as = self.query_one("#backend-as", Input).value.strip()
             return self.current.with_changes(
                 kind="sandbox",
                 data_dir=paths.data_dir(folder),
                 endpoint_url=None,
                 profile=None,
                 region=region,
+                acting_as=None if acting_as in ("", "root") else acting_as,
             )
         if kind == "endpoint":
             url = self.query_one("#backend-url", Input).value.strip()
@@ -211,6 +220,7 @@ class BackendScreen(WorkbenchModal[Backend]):
                 endpoint_url=url,
                 profile=None,
                 region=region or "us-east-1",
+                acting_as=None,
             )
         profile = self.query_one("#backend-profile", Select).value
         return self.current.with_changes(
@@ -219,6 +229,7 @@ class BackendScreen(WorkbenchModal[Backend]):
             endpoint_url=None,
             profile=profile if isinstance(profile, str) else None,
             region=region,
+            acting_as=None,
         )
 
     @on(Button.Pressed, "#backend-ok")

@@ -492,6 +492,14 @@ class KeyChooserScreen(WorkbenchScreen):
         if info is not None:
             self.workbench.copy_with_notice(info.key_id, f"Key ID {info.key_id}")
 
+    def action_key_access(self) -> None:
+        """The highlighted key's policy, who can do what with it, and its audit log."""
+        from kmsworkbench.tui.screens.access import KeyAccessScreen
+
+        info = self._highlighted()
+        if info is not None:
+            self.app.push_screen(KeyAccessScreen(info.arn, info.display_name))
+
     def action_copy_key_arn(self) -> None:
         info = self._highlighted()
         if info is not None:

@@ -245,6 +245,7 @@ class KeyTable(DataTable[Text]):
             "i", "screen.toggle_ineligible", "Hide/show ineligible", id="key-toggle", show=False
         ),
         Binding("e", "screen.toggle_enabled", "Enable/disable", id="key-enable", show=False),
+        Binding("p", "screen.key_access", "Access", id="key-access", show=False),
         Binding("x", "screen.schedule_deletion", "Schedule deletion", id="key-delete", show=False),
         Binding("u", "screen.cancel_deletion", "Cancel deletion", id="key-undelete", show=False),
         Binding("j", "cursor_down", "Down", show=False),
