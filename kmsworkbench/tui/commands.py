@@ -60,6 +60,11 @@ class WorkbenchCommands(Provider):
                 screen_action("cancel_deletion"),
             )
             yield (
+                "kms: rotate key material now",
+                "RotateKeyOnDemand on the highlighted key (asks first on AWS)",
+                screen_action("rotate_now"),
+            )
+            yield (
                 "kms: hide or show ineligible keys",
                 "Keys that cannot wrap a key pair",
                 screen_action("toggle_ineligible"),

@@ -5,6 +5,7 @@ tests use the real in-process sandbox, never this."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,6 +162,47 @@ class FixedSession:
     ) -> None:
         for key_id in keys:
             on_result(self.describe_key(key_id))
+
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """The detail pane's calls, with fixed answers: symmetric keys never rotated,
+        automatic rotation off, the default key policy; other keys do not rotate. (Not
+        journaled, so the activity snapshot keeps its fixed entries.)"""
+        info = self.describe_key(params["KeyId"])
+        symmetric = info.key_spec == "SYMMETRIC_DEFAULT"
+        if operation in ("GetKeyRotationStatus", "ListKeyRotations") and not symmetric:
+            raise KmsError(
+                "UnsupportedOperationException",
+                f"{info.arn} key spec is {info.key_spec} which is not valid for {operation}.",
+                operation,
+            )
+        if operation == "GetKeyRotationStatus":
+            return {"KeyRotationEnabled": False, "KeyId": info.arn}
+        if operation == "ListKeyRotations":
+            material = (info.metadata or {}).get("CurrentKeyMaterialId", "cd" * 32)
+            return {
+                "Rotations": [
+                    {"KeyId": info.key_id, "KeyMaterialId": material, "KeyMaterialState": "CURRENT"}
+                ],
+                "Truncated": False,
+            }
+        if operation == "GetKeyPolicy":
+            policy = {
+                "Version": "2012-10-17",
+                "Id": "key-default-1",
+                "Statement": [
+                    {
+                        "Sid": "Enable IAM User Permissions",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            }
+            return {"Policy": json.dumps(policy), "PolicyName": "default"}
+        raise KmsError(
+            "UnsupportedOperationException", f"no fixed answer for {operation}", operation
+        )
 
     def describe_key(self, key_id: str) -> KeyInfo:
         by_ref = getattr(self, "_by_ref", None)

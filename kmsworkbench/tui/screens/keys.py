@@ -12,17 +12,19 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import DataTable, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kmsworkbench.service import KeyInfo, KmsError, KmsSession
+from kmsworkbench.service.key_details import KeyDetails, fetch_key_details, rotate_now
 from kmsworkbench.tui.app import BackendChanged
 from kmsworkbench.tui.screens.base import WorkbenchScreen, focus_now
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
+from kmsworkbench.tui.widgets.key_detail import KeyDetailPane
 from kmsworkbench.tui.widgets.key_table import KeyIndex, KeyTable
 
 MAX_ROWS = 300
@@ -54,6 +56,14 @@ class DescribingDone(Message):
     def __init__(self, token: int) -> None:
         super().__init__()
         self.token = token
+
+
+class KeyDetailsFetched(Message):
+    """Rotation and key policy of one key, for the detail pane."""
+
+    def __init__(self, details: KeyDetails) -> None:
+        super().__init__()
+        self.details = details
 
 
 class KeyChanged(Message):
@@ -180,6 +190,8 @@ class KeyChooserScreen(WorkbenchScreen):
         self._described_count = 0
         self.matching = 0
         self._filter_timer: Timer | None = None
+        self._key_details: dict[str, KeyDetails] = {}
+        self._fetching_details: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield BackendHeader("Choose a key")
@@ -188,8 +200,7 @@ class KeyChooserScreen(WorkbenchScreen):
             yield Label("", id="key-count")
         with Horizontal(id="key-main"):
             yield KeyTable(id="key-table")
-            with VerticalScroll(id="key-detail-scroll"):
-                yield Static("", id="key-detail")
+            yield KeyDetailPane(id="key-detail-scroll")
         yield WorkbenchFooter()
 
     def on_mount(self) -> None:
@@ -360,23 +371,51 @@ class KeyChooserScreen(WorkbenchScreen):
         return "matched: " + ", ".join(f"{counts[f]} {f}" for f in order if f in counts)
 
     def _update_detail(self, info: KeyInfo | None) -> None:
-        detail = self.query_one("#key-detail", Static)
+        pane = self.query_one(KeyDetailPane)
         if info is None:
             if self.loading_keys:
-                detail.update("Listing keys…")
+                pane.show("Listing keys…", None)
             elif len(self.index) == 0:
-                detail.update(
+                pane.show(
                     "No keys. Ctrl+N creates a symmetric key; Ctrl+O names a key of "
-                    "another account by its ARN."
+                    "another account by its ARN.",
+                    None,
                 )
             else:
-                detail.update("No key matches the filter.")
+                pane.show("No key matches the filter.", None)
             return
         text = metadata_text(info)
         field = self.index.matched_by.get(info.key_id) if self.filter_text.strip() else None
         if field:
             text.append(f"\nMatches the filter by its {field}.", style="italic")
-        detail.update(text)
+        pane.show(text, info)
+        if info.metadata is None:
+            return
+        details = self._key_details.get(info.key_id)
+        if details is not None:
+            pane.show_details(info, details, can_rotate_now=self._can_rotate(details))
+        elif info.key_id not in self._fetching_details:
+            self._fetching_details.add(info.key_id)
+            self._key_details_worker(info.key_id)
+
+    def _can_rotate(self, details: KeyDetails) -> bool:
+        return not details.rotation_note
+
+    @work(thread=True, exit_on_error=False, group="key-details", description="Key details")
+    def _key_details_worker(self, key_id: str) -> None:
+        # One fetch per key at a time (not exclusive: moving on must not cancel it; its
+        # answer is kept for when the key is highlighted again).
+        self.post_message(KeyDetailsFetched(fetch_key_details(self.workbench.session, key_id)))
+
+    @on(KeyDetailsFetched)
+    def _key_details_fetched(self, message: KeyDetailsFetched) -> None:
+        self._fetching_details.discard(message.details.key_id)
+        self._key_details[message.details.key_id] = message.details
+        info = self.query_one(KeyTable).highlighted
+        if info is not None and info.key_id == message.details.key_id:
+            self.query_one(KeyDetailPane).show_details(
+                info, message.details, can_rotate_now=self._can_rotate(message.details)
+            )
 
     @on(Input.Changed, "#key-filter")
     def _filter_changed(self) -> None:
@@ -466,6 +505,7 @@ class KeyChooserScreen(WorkbenchScreen):
         focus_now(self.query_one("#key-filter", Input))
 
     def action_refresh_keys(self) -> None:
+        self._key_details.clear()
         self.load_keys()
 
     def action_toggle_ineligible(self) -> None:
@@ -656,9 +696,47 @@ class KeyChooserScreen(WorkbenchScreen):
         info = session.describe_key(key_id)
         self.post_message(KeyChanged(info, f"Deletion of {key_id} cancelled; the key is disabled"))
 
+    def action_rotate_now(self) -> None:
+        """RotateKeyOnDemand on the highlighted key; on AWS only after a question."""
+        from kmsworkbench.tui.screens.modals import ConfirmModal
+
+        info = self._highlighted()
+        if info is None:
+            return
+        details = self._key_details.get(info.key_id)
+        if details is not None and details.rotation_note:
+            self.notify(f"{info.display_name}: {details.rotation_note}.", severity="warning")
+            return
+        if self.workbench.backend.kind != "aws":
+            self._rotate_worker(info.key_id)
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._rotate_worker(info.key_id)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Rotate key material on AWS?",
+                f"RotateKeyOnDemand gives {info.display_name} new key material now. Older "
+                "material keeps decrypting; a key allows at most 25 on-demand rotations.",
+                "Rotate",
+            ),
+            confirmed,
+        )
+
+    @work(thread=True, exit_on_error=False, group="key-admin", description="RotateKeyOnDemand")
+    def _rotate_worker(self, key_id: str) -> None:
+        session = self.workbench.session
+        rotate_now(session, key_id)
+        session.invalidate(key_id)
+        info = session.describe_key(key_id)
+        self.post_message(KeyChanged(info, f"Rotated the key material of {key_id}"))
+
     @on(KeyChanged)
     def _key_changed(self, message: KeyChanged) -> None:
         info = message.info
+        self._key_details.pop(info.key_id, None)
         if info.key_id in self.index:
             self.index.update(info)
         else:

@@ -127,6 +127,7 @@ def detail_text(record: PairRecord, app: WorkbenchApp) -> Text:
         ("KMS key", record.key_arn + (f" ({label})" if label.startswith("alias/") else "")),
         ("Encryption context", context_text(record.encryption_context)),
         ("KeyMaterialId", record.key_material_id or "(not returned)"),
+        *_rotated_row(record, app),
         (
             "Encrypted private key",
             f"{len(record.private_key_ciphertext)} bytes (PrivateKeyCiphertextBlob)",
@@ -139,6 +140,14 @@ def detail_text(record: PairRecord, app: WorkbenchApp) -> Text:
         text.append(f"{value}\n")
     text.rstrip()
     return text
+
+
+def _rotated_row(record: PairRecord, app: WorkbenchApp) -> list[tuple[str, str]]:
+    from kmsworkbench.tui.widgets.key_detail import current_material_of, rotated_since_note
+
+    current = current_material_of(record.key_arn, list(app.screen_stack))
+    note = rotated_since_note(record.key_material_id, current)
+    return [("KMS key rotated since", note)] if note else []
 
 
 def public_pem_text(record: PairRecord) -> Text:

@@ -248,6 +248,7 @@ class KeyTable(DataTable[Text]):
         Binding("p", "screen.key_access", "Access", id="key-access", show=False),
         Binding("x", "screen.schedule_deletion", "Schedule deletion", id="key-delete", show=False),
         Binding("u", "screen.cancel_deletion", "Cancel deletion", id="key-undelete", show=False),
+        Binding("R", "screen.rotate_now", "Rotate now", id="key-rotate", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
