@@ -399,7 +399,9 @@ class KeyChooserScreen(WorkbenchScreen):
             self._key_details_worker(info.key_id)
 
     def _can_rotate(self, details: KeyDetails) -> bool:
-        return not details.rotation_note
+        """Does the pane offer R? A key that rotates, and is Enabled (KMS refuses others)."""
+        info = self.index.find(details.key_id)
+        return not details.rotation_note and info is not None and info.key_state == "Enabled"
 
     @work(thread=True, exit_on_error=False, group="key-details", description="Key details")
     def _key_details_worker(self, key_id: str) -> None:

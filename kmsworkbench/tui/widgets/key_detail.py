@@ -73,7 +73,8 @@ def rotation_text(details: KeyDetails, *, can_rotate_now: bool) -> Text:
         mark = "● " if rotation.state == "CURRENT" else "○ "
         text.append(mark)
         text.append(rotation.material_id[:16] + "…", style="bold")
-        text.append(f"  {how}  {_when(rotation.date)}  {rotation.state}\n")
+        when = f"  {_when(rotation.date)}" if rotation.date else ""
+        text.append(f"  {how}{when}  {rotation.state}\n")
     if details.rotated:
         text.append("Older material still decrypts what was made under it.\n", style="italic")
     if can_rotate_now:
