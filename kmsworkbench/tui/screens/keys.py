@@ -407,7 +407,12 @@ class KeyChooserScreen(WorkbenchScreen):
     def _key_details_worker(self, key_id: str) -> None:
         # One fetch per key at a time (not exclusive: moving on must not cancel it; its
         # answer is kept for when the key is highlighted again).
-        self.post_message(KeyDetailsFetched(fetch_key_details(self.workbench.session, key_id)))
+        try:
+            details = fetch_key_details(self.workbench.session, key_id)
+        except Exception as exc:  # the pane says so; no modal for an optional detail
+            note = f"could not be read ({type(exc).__name__}: {exc})"
+            details = KeyDetails(key_id, rotation_note=note, policy_note=note)
+        self.post_message(KeyDetailsFetched(details))
 
     @on(KeyDetailsFetched)
     def _key_details_fetched(self, message: KeyDetailsFetched) -> None:
