@@ -728,6 +728,8 @@ class KeyChooserScreen(WorkbenchScreen):
                 f"RotateKeyOnDemand gives {info.display_name} new key material now. Older "
                 "material keeps decrypting; a key allows at most 25 on-demand rotations.",
                 "Rotate",
+                # Real AWS, and a key allows 25: Cancel has the focus.
+                destructive=True,
             ),
             confirmed,
         )
