@@ -158,8 +158,17 @@ async def test_library_lists_pairs_and_marks_other_backend(
     make_app: AppFactory, sandbox_dir: Path
 ) -> None:
     ecc = make_pair(sandbox_dir, "ECC_NIST_P256", "signing-pair")
+    # A pair whose key is elsewhere: another account and Region (issue 9: a pair's home is
+    # what can decrypt it, not the label of the backend that made it).
+    other_arn = ecc.key_arn.replace(":us-east-1:", ":eu-west-1:").split(":")
+    other_arn[4] = "444455556666"
     foreign = PairRecord.from_json(
-        {**ecc.to_json(), "name": "from-aws", "backend": "aws · profile prod · eu-west-1"}
+        {
+            **ecc.to_json(),
+            "name": "from-aws",
+            "backend": "aws · profile prod · eu-west-1",
+            "key_arn": ":".join(other_arn),
+        }
     )
     PairLibrary(sandbox_dir).add(foreign)
     app = make_app()
@@ -186,12 +195,12 @@ async def test_library_lists_pairs_and_marks_other_backend(
         await pilot.pause()
         assert str(table.get_cell("from-aws", "name")).startswith("⚠")
         assert str(table.get_cell("from-aws", "backend")) == "⚠ aws"  # fits its column
-        assert "Decrypt would go to another KMS" in text_of(app, "#lib-detail")
+        assert "is in eu-west-1 and this backend uses us-east-1" in text_of(app, "#lib-detail")
         # Its workbench says so before any call.
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PairWorkbenchScreen)
-        assert "another KMS" in text_of(app, "#wb-backend-note")
+        assert "is in eu-west-1" in text_of(app, "#wb-backend-note")
         # Palette: the library and pair commands are offered.
         titles = [t for t, _, _ in WorkbenchCommands(app.screen)._commands()]
         for wanted in (

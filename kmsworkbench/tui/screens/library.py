@@ -64,15 +64,27 @@ def backend_labels(app: WorkbenchApp) -> set[str]:
     return labels
 
 
+def _home_problem(record: PairRecord, app: WorkbenchApp) -> str | None:
+    from kmsworkbench.service.pairhome import decrypt_home_problem
+
+    return decrypt_home_problem(record.key_arn, app.account, app.region or app.backend.region)
+
+
 def on_current_backend(record: PairRecord, app: WorkbenchApp) -> bool:
-    return record.backend in backend_labels(app)
+    """Whether this backend's KMS can decrypt the pair: decided by the key's partition,
+    Region and account against the backend's (issue 9: the same sandbox reached through
+    ``serve`` is the same KMS), not by the label of the backend that made it. Until the
+    account is known, a pair made under this very label counts as at home."""
+    if record.backend in backend_labels(app) and app.account is None:
+        return True
+    return _home_problem(record, app) is None
 
 
 def other_backend_note(record: PairRecord, app: WorkbenchApp) -> str:
+    problem = _home_problem(record, app) or "it was made on another backend"
     return (
-        f"Generated on another backend: {record.backend}. This app now talks to "
-        f"{app.backend.label(app.region)}; a Decrypt would go to another KMS, which cannot "
-        "decrypt this private key. F2 switches the backend."
+        f"Made on {record.backend}: {problem}. This app talks to "
+        f"{app.backend.label(app.region)}. F2 switches the backend."
     )
 
 
@@ -227,7 +239,8 @@ class LibraryScreen(WorkbenchScreen):
         "and the private key encrypted under a KMS key (PrivateKeyCiphertextBlob), with the "
         "encryption context that Decrypt will need. Enter opens a pair to verify, encrypt, "
         "and (after KMS Decrypt of its private key) sign, decrypt or decapsulate. A pair "
-        "marked ⚠ was generated on another backend: Decrypt would go to another KMS."
+        "marked ⚠ belongs to another KMS (its key is in another Region, partition or "
+        "account): a Decrypt through this backend would not simply work."
     )
     AUTO_FOCUS = "#lib-table"
     TITLE_TEXT = "Library of pairs"
