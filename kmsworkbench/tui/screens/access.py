@@ -271,9 +271,14 @@ class KeyAccessScreen(WorkbenchScreen):
     @on(PrincipalsLoaded)
     def _principals_loaded(self, message: PrincipalsLoaded) -> None:
         select = self.query_one("#who-principal", Select)
+        chosen = select.value
         select.set_options(message.options)
-        if message.options:
-            select.value = message.options[0][1]
+        values = [value for _label, value in message.options]
+        # A reload keeps the principal the person chose; only a first load picks one.
+        if chosen in values:
+            select.value = chosen
+        elif values:
+            select.value = values[0]
 
     @on(Button.Pressed, "#who-decide")
     def _decide_pressed(self) -> None:
