@@ -182,9 +182,11 @@ async def test_library_lists_pairs_and_marks_other_backend(
         await pilot.pause()
         detail = text_of(app, "#lib-detail")
         public = keypairs.load_public_key(ecc.public_key)
-        assert public.fingerprint_hex in detail
+        # Laid out for the pane's width: a long token goes on lines that join back to it.
+        joined = "".join(detail.splitlines())
+        assert public.fingerprint_hex in joined
         assert "app=wb,env=dev" in detail
-        assert f"KeyMaterialId: {ecc.key_material_id}" in detail
+        assert f"KeyMaterialId:{ecc.key_material_id}" in joined
         assert f"{len(ecc.private_key_ciphertext)} bytes" in detail
         assert "another backend" not in detail
         assert "BEGIN PUBLIC KEY" in text_of(app, "#lib-pem")
@@ -418,7 +420,7 @@ async def test_decrypt_private_key_sign_verify_forget(
         modal = await decrypt_key(app, pilot, screen)
         body = str(modal.body)
         assert record.key_arn in body
-        assert "app=wb,env=dev  (the stored one)" in body
+        assert "Encryption context (the stored one): app=wb,env=dev" in body
         assert "memory only" in body
         assert app.screen is screen
         assert screen.holder.held and screen.holder.matches is True

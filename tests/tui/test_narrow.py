@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Label
 
 from kmsworkbench import keypairs
@@ -68,3 +70,92 @@ async def test_workbench_at_80_and_120_columns(
         assert "account" in header and "us-east-1" in header
         title = str(screen.query_one("#header-title", Label).render())
         assert title.startswith("Pair a-") and title.endswith("-2026")
+
+
+def shown_lines(widget: Widget) -> list[str]:
+    """The lines the widget draws (after Textual's own wrapping), without the padding."""
+    strips = widget.render_lines(Region(0, 0, *widget.size))
+    return [strip.text.strip() for strip in strips]
+
+
+def on_screen(app: WorkbenchApp, widget: Widget) -> list[str]:
+    """The lines of the terminal where the widget is, as drawn (clipped by its container)."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    rows = strips[region.y : region.y + region.height]
+    return [strip.crop(region.x, region.x + region.width).text for strip in rows]
+
+
+def assert_reads_back(lines: list[str], token: str, width: int) -> None:
+    """Every line fits; the token's lines join to it, each but its last ending just after a
+    separator (never mid-word, mid-byte or mid-uuid)."""
+    assert all(len(line) <= width for line in lines), (width, lines)
+    for start in range(len(lines)):
+        joined, end = "", start
+        while end < len(lines) and token.startswith(joined + lines[end]):
+            joined += lines[end]
+            end += 1
+        if joined == token:
+            pieces = lines[start:end]
+            assert all(piece[-1] in ":/-," for piece in pieces[:-1]), pieces
+            return
+    raise AssertionError(f"{token} is not on consecutive lines: {lines}")
+
+
+@pytest.mark.slow
+async def test_decrypt_confirmation_and_library_at_80_columns(
+    make_app: AppFactory, sandbox_dir: Path
+) -> None:
+    from kmsworkbench.tui.screens.workbench import DecryptConfirmModal
+
+    record = make_pair(sandbox_dir, "ECC_NIST_P256", "narrow")
+    fingerprint = keypairs.load_public_key(record.public_key).fingerprint_hex
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f7")
+        await pilot.pause()
+        # The library's detail pane: the fingerprint and the ARN read back.
+        detail = app.screen.query_one("#lib-detail")
+        lines = shown_lines(detail)
+        width = detail.content_size.width
+        assert_reads_back(lines, fingerprint, width)
+        assert_reads_back(lines, record.key_arn, width)
+        screen = await open_workbench(app, pilot, "narrow")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, DecryptConfirmModal), modal
+        body = modal.query_one("#confirm-body")
+        lines = shown_lines(body)
+        assert_reads_back(lines, record.key_arn, body.content_size.width)
+        assert "memory only" in " ".join(lines)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_generate_form_reads_whole_at_80_and_120_columns(
+    make_app: AppFactory, size: tuple[int, int]
+) -> None:
+    """The key's ARN reads back, and the context editor's paste field shows its whole
+    placeholder (it was cut at 80 columns)."""
+    from textual.widgets import Input
+
+    from .conftest import settle
+    from .test_flow import open_generate_for_demo
+
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        screen = await open_generate_for_demo(app, pilot)
+        await pilot.pause()
+        key = screen.query_one("#gen-key")
+        assert screen.info is not None and screen.info.arn
+        assert_reads_back(shown_lines(key), screen.info.arn, key.content_size.width)
+        paste = screen.query_one("#ctx-paste", Input)
+        paste.scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
+        shown = " ".join(on_screen(app, paste))
+        assert paste.placeholder and paste.placeholder in shown, shown

@@ -22,6 +22,7 @@ from kmsworkbench.tui.widgets.context_editor import ContextEditor
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.spec_picker import SpecPicker
+from kmsworkbench.tui.widgets.tokens import TokenRows
 
 OPERATION = "GenerateDataKeyPairWithoutPlaintext"
 MAX_GRANT_TOKENS = 10
@@ -94,7 +95,8 @@ class GenerateScreen(WorkbenchScreen):
         with VerticalScroll(id="gen-form"):
             with Vertical(classes="section", id="gen-key-section"):
                 yield Label("KMS key (wraps the private key)", classes="section-title")
-                yield Static(self._key_text(), id="gen-key", markup=False)
+                tokens, prose = self._key_text()
+                yield TokenRows([("", t) for t in tokens], tail=prose, id="gen-key")
             with Vertical(classes="section", id="gen-spec-section"):
                 yield Label("Key pair spec", classes="section-title")
                 yield SpecPicker(app.region, settings.last_spec, id="gen-spec")
@@ -123,26 +125,26 @@ class GenerateScreen(WorkbenchScreen):
         self.update_preview()
         self.query_one("#gen-spec").query_one("Select").focus()
 
-    def _key_text(self) -> str:
-        """The key, and whether it can wrap a pair: the table's note for a described key;
-        for a key typed by hand that is not in this account, that it cannot be checked."""
+    def _key_text(self) -> tuple[list[str], str]:
+        """The key (its reference and ARN, tokens laid out to read back at any width) and
+        whether it can wrap a pair: the table's note for a described key; for a key typed by
+        hand that is not in this account, that it cannot be checked."""
         info = self.info
         if info is None:
             from kmsworkbench.tui.screens.keys import other_account
 
             account = other_account(self.key_reference, self.workbench.account)
             if account:
-                return (
-                    f"{self.key_reference}\nA key of account {account}, not this one: its "
+                return [self.key_reference], (
+                    f"A key of account {account}, not this one: its "
                     "state and type cannot be checked before the call (DescribeKey needs the "
                     "key policy to allow it). KMS answers when you generate."
                 )
-            return (
-                f"{self.key_reference}\n(not in the listed keys; KMS checks it when you generate)"
-            )
-        lines = [self.key_reference]
+            return [self.key_reference], "(not in the listed keys; KMS checks it when you generate)"
+        tokens = [self.key_reference]
         if info.arn and info.arn != self.key_reference:
-            lines.append(info.arn)
+            tokens.append(info.arn)
+        lines: list[str] = []
         if info.description:
             lines.append(info.description)
         if info.eligible is None:
@@ -152,7 +154,7 @@ class GenerateScreen(WorkbenchScreen):
                 f"✗ cannot wrap a data key pair: {info.ineligible_reason}. KMS will refuse "
                 "the call (you can still send it, to see the error)."
             )
-        return "\n".join(lines)
+        return tokens, "\n".join(lines)
 
     # -- the request -----------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from kmsworkbench.tui.screens.base import WorkbenchModal, WorkbenchScreen
 from kmsworkbench.tui.screens.export import ExportModal
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
+from kmsworkbench.tui.widgets.tokens import TokenRows
 
 if TYPE_CHECKING:
     from kmsworkbench.tui.app import WorkbenchApp
@@ -118,19 +119,20 @@ def record_cells(record: PairRecord, app: WorkbenchApp) -> list[Text]:
     ]
 
 
-def detail_text(record: PairRecord, app: WorkbenchApp) -> Text:
-    """Everything the library knows about one pair (public material only)."""
+def detail_text(record: PairRecord, app: WorkbenchApp) -> tuple[Text, list[tuple[str, str]]]:
+    """Everything the library knows about one pair (public material only): a head (the
+    name, any warning) and ``label: value`` rows, for :class:`TokenRows` to lay out."""
     from kmsworkbench.keypairs import KeyFormatError, load_public_key
 
-    text = Text()
-    text.append(record.name + "\n", style="bold")
+    head = Text()
+    head.append(record.name, style="bold")
     if not on_current_backend(record, app):
-        text.append("⚠ " + other_backend_note(record, app) + "\n", style="bold")
+        head.append("\n⚠ " + other_backend_note(record, app), style="bold")
     try:
         public = load_public_key(record.public_key)
     except KeyFormatError as exc:
         public = None
-        text.append(f"The stored public key cannot be read: {exc}\n", style="bold")
+        head.append(f"\nThe stored public key cannot be read: {exc}", style="bold")
     label = key_label(record, app)
     rows = [
         ("Key pair spec", record.key_pair_spec),
@@ -147,11 +149,7 @@ def detail_text(record: PairRecord, app: WorkbenchApp) -> Text:
         ("Created", record.created_at.isoformat(sep=" ", timespec="seconds")),
         ("Backend", record.backend),
     ]
-    for name, value in rows:
-        text.append(f"{name}: ", style="bold")
-        text.append(f"{value}\n")
-    text.rstrip()
-    return text
+    return head, rows
 
 
 def _rotated_row(record: PairRecord, app: WorkbenchApp) -> list[tuple[str, str]]:
@@ -273,7 +271,7 @@ class LibraryScreen(WorkbenchScreen):
         with Vertical(id="lib-main"):
             yield PairTable(id="lib-table")
             with VerticalScroll(id="lib-detail-scroll"):
-                yield Static("", id="lib-detail")
+                yield TokenRows([], id="lib-detail")
                 yield Static("", id="lib-pem", markup=False)
         yield WorkbenchFooter()
 
@@ -314,24 +312,26 @@ class LibraryScreen(WorkbenchScreen):
 
     def _update_detail(self) -> None:
         record = self.highlighted
-        detail = self.query_one("#lib-detail", Static)
+        detail = self.query_one("#lib-detail", TokenRows)
         pem = self.query_one("#lib-pem", Static)
         batch = self.table.highlighted_batch
         if record is None and batch is not None:
             from kmsworkbench.tui.screens.batch import batch_detail
 
             pem.update("")
-            detail.update(batch_detail(batch))
+            detail.show([], head=batch_detail(batch))
             return
         if record is None:
             pem.update("")
-            detail.update(
-                "No saved pairs yet. Generate one from the key list (choose a key, then "
+            detail.show(
+                [],
+                head="No saved pairs yet. Generate one from the key list (choose a key, then "
                 f"Ctrl+G), or import a bundle with Ctrl+O.\n\nThe library folder: "
-                f"{self.workbench.library().folder}"
+                f"{self.workbench.library().folder}",
             )
             return
-        detail.update(detail_text(record, self.workbench))
+        head, rows = detail_text(record, self.workbench)
+        detail.show(rows, head=head)
         pem.update(public_pem_text(record))
 
     @on(DataTable.RowHighlighted, "#lib-table")

@@ -31,7 +31,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label
 from textual.worker import Worker, WorkerState
 
 from kmsworkbench.keypairs import SPECS, KeyPairSpec
@@ -65,16 +65,24 @@ class KmsFormatProblem(ValueError):
 
 class DecryptConfirmModal(ConfirmModal):
     """The confirmation before KMS Decrypt of a private key: which key, which context, and
-    what happens to the plaintext. The text scrolls, so the buttons stay on small screens."""
+    what happens to the plaintext. The key ARN, the context and the backend are laid out for
+    the dialog's width (broken only after a separator, so each line reads back); the text
+    scrolls, so the buttons stay on small screens."""
 
-    def __init__(self, body: str) -> None:
+    def __init__(self, intro: str, rows: list[tuple[str, str]], notes: str) -> None:
+        body = "\n".join([intro, *(f"{label}: {value}" for label, value in rows), "", notes])
         super().__init__("Decrypt the private key?", body, "Decrypt")
+        self.intro = intro
+        self.rows = rows
+        self.notes = notes
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm-dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(id="decrypt-confirm-scroll"):
-                yield Static(self.body, id="confirm-body", markup=False)
+                yield TokenRows(
+                    self.rows, head=self.intro, tail="\n" + self.notes, id="confirm-body"
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="confirm-no")
                 yield Button(self.confirm_label, id="confirm-yes", variant="warning")
@@ -308,33 +316,37 @@ class PairWorkbenchScreen(WorkbenchScreen):
         if self.decrypting:
             return
         app = self.workbench
-        lines = [
-            f"KMS Decrypt of the private key of {record.name} ({record.key_pair_spec})"
-            + (", the ECDH peer of this pair." if whose == "peer" else "."),
-            f"KMS key: {record.key_arn}",
-            f"Encryption context: {format_context_for_cli(context) if context else '(none)'}"
-            + ("  (the stored one)" if context == record.encryption_context else ""),
-            f"Backend: {app.backend.label(app.region)}",
+        intro = f"KMS Decrypt of the private key of {record.name} ({record.key_pair_spec})" + (
+            ", the ECDH peer of this pair." if whose == "peer" else "."
+        )
+        stored = context == record.encryption_context
+        rows = [
+            ("KMS key", record.key_arn),
+            (
+                "Encryption context" + (" (the stored one)" if stored and context else ""),
+                format_context_for_cli(context) if context else "(none)",
+            ),
+            ("Backend", app.backend.label(app.region)),
         ]
-        if context != record.encryption_context:
-            lines.append(
+        notes: list[str] = []
+        if not stored:
+            notes.append(
                 "This context differs from the one stored with the pair "
                 f"({context_text(record.encryption_context)}); KMS will refuse."
             )
         if not on_current_backend(record, app):
-            lines.append(f"The pair was generated on another backend: {record.backend}.")
-        lines += [
-            "",
+            notes.append(f"The pair was generated on another backend: {record.backend}.")
+        notes.append(
             "The plaintext private key (PKCS#8) will be held in memory only: never shown, "
             "logged or written to a file. Ctrl+F forgets it, as do leaving this screen and "
-            "switching the backend.",
-        ]
+            "switching the backend."
+        )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._start_decrypt(record, context, whose)
 
-        self.app.push_screen(DecryptConfirmModal("\n".join(lines)), answered)
+        self.app.push_screen(DecryptConfirmModal(intro, rows, "\n\n".join(notes)), answered)
 
     def _start_decrypt(self, record: PairRecord, context: dict[str, str], whose: Whose) -> None:
         if whose == "own":

@@ -127,10 +127,8 @@ class ContextEditor(Vertical):
         with Horizontal(classes="ctx-actions"):
             yield Button("+ Add pair", id="ctx-add-button")
             yield Button("Saved…", id="ctx-presets-button", tooltip="Saved contexts (F9)")
-            yield Input(
-                placeholder="or paste k=v,k2=v2 or JSON, then Enter",
-                id="ctx-paste",
-            )
+        # A line of its own, so the placeholder is read whole at 80 columns too.
+        yield Input(placeholder="or paste k=v,k2=v2 or JSON here, then Enter", id="ctx-paste")
         yield Static("", id="ctx-paste-error", classes="field-error", markup=False)
         yield Label("", id="ctx-summary")
 

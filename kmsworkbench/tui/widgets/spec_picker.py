@@ -1,6 +1,6 @@
-"""The key pair spec picker: all twelve DataKeyPairSpec values, each with its description.
-SM2 is offered only where the backend's region is a China Region; elsewhere it is explained
-rather than offered."""
+"""The key pair spec picker: the DataKeyPairSpec values the backend's Region offers, each with
+its description. SM2 is offered only in the China Regions and the ML-KEM specs only outside
+them (``KeyPairSpec.available_in``); a spec left out is explained rather than offered."""
 
 from __future__ import annotations
 
@@ -56,6 +56,23 @@ def sm2_note(region: str | None) -> str:
     )
 
 
+def mlkem_note(region: str) -> str:
+    return (
+        "The ML-KEM key pair specs are not available in the AWS China Regions; this "
+        f"backend's region is {region}, so they are not offered here."
+    )
+
+
+def offered_specs(region: str | None) -> list[KeyPairSpec]:
+    """The specs a backend in ``region`` can generate. An unknown Region (an endpoint that
+    names none) is taken as outside China: SM2 is left out, ML-KEM offered."""
+    return [
+        s
+        for s in SPECS.values()
+        if (s.available_in(region) if region is not None else not s.china_regions_only)
+    ]
+
+
 class SpecPicker(Vertical):
     """A Select of the specs the backend's region can use, and the chosen one described."""
 
@@ -74,11 +91,7 @@ class SpecPicker(Vertical):
     ) -> None:
         super().__init__(id=id)
         self.backend_region = region
-        self.available = [
-            s
-            for s in SPECS.values()
-            if not s.china_regions_only or (region is not None and s.available_in(region))
-        ]
+        self.available = offered_specs(region)
         names = [s.name for s in self.available]
         self._initial = value if value in names else DEFAULT_SPEC
 
@@ -88,6 +101,8 @@ class SpecPicker(Vertical):
         yield Static(spec_description(SPECS[self._initial]), id="spec-description", markup=False)
         if not any(s.china_regions_only for s in self.available):
             yield Static(sm2_note(self.backend_region), id="spec-sm2-note", markup=False)
+        if self.backend_region is not None and not any(s.key_encapsulation for s in self.available):
+            yield Static(mlkem_note(self.backend_region), id="spec-mlkem-note", markup=False)
 
     @property
     def value(self) -> str:
