@@ -168,7 +168,10 @@ class Sandbox:
         except Exception:  # handle never raises
             return protocol.error_response(errors.err("region_unprepared", region=use))
         try:
-            who = self.caller(access_key_id)
+            # Who calls and the sandbox clock's time of the call, in one read transaction.
+            with self.store.transaction():
+                who = enforce.identify(self.store, self.account_id, self.partition, access_key_id)
+                now = self.engine.clock.now()
         except errors.KmsError as exc:
             return protocol.error_response(exc)
         except StoreError as exc:  # a damaged store: say which file and what to do
@@ -182,7 +185,7 @@ class Sandbox:
             secure=secure,
             caller=who,
         )
-        return protocol.handle(self.engine, target, body, use, call)
+        return protocol.handle(self.engine, target, body, use, call, now)
 
     def close(self) -> None:
         self.store.close()

@@ -8,8 +8,8 @@
   grants) and noted as the event's resource.
 - :func:`before` authorizes the operations that act on no key (CreateKey, ListKeys ...)
   against identity policies alone, and checks a CreateKey policy (validity, lockout).
-- :func:`after` stores what CreateKey's policy was, and :func:`record` writes the call's
-  CloudTrail event, allowed or refused.
+- :func:`after` stores what CreateKey's policy was, and :func:`trail_event` makes the call's
+  CloudTrail event, allowed or refused (``recorder`` writes it).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from kmsworkbench.sandbox.access import (
 )
 from kmsworkbench.sandbox.store import KeyRecord, Store
 
-__all__ = ["CallContext", "Caller", "authorize_key", "identify", "record", "secret_for"]
+__all__ = ["CallContext", "Caller", "authorize_key", "identify", "secret_for", "trail_event"]
 
 # Operations on no key: only identity policies decide (Resource "*").
 NO_KEY_ACTIONS = frozenset(
@@ -87,6 +87,8 @@ class CallContext:
     # The trail event's id, chosen before the call runs (GetKeyLastUsage names it).
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     decisions: list[Decision] = field(default_factory=list)
+    # Key last-usage rows of a successful cryptographic call (written with its event).
+    usage: list[tuple[str, str, str, float, str | None, str | None]] = field(default_factory=list)
 
 
 # --- who is calling -------------------------------------------------------------------------
@@ -334,8 +336,7 @@ def after(r: Any, operation: str, params: dict[str, Any], response: dict[str, An
             call.keys.append((arn, r.account_id))
 
 
-def record(
-    store: Store,
+def trail_event(
     *,
     call: CallContext,
     operation: str,
@@ -346,11 +347,11 @@ def record(
     response: dict[str, Any] | None,
     error: E.KmsError | None,
 ) -> dict[str, Any] | None:
-    """Write the call's CloudTrail event; returns it (None when there is no caller)."""
+    """The call's CloudTrail event (None when there is no caller); ``recorder`` writes it."""
     if call.caller is None:
         return None
     key_arn, key_account = call.keys[0] if call.keys else (None, None)
-    event = trail.build_event(
+    return trail.build_event(
         trail.CallRecord(
             operation=operation,
             params=params,
@@ -368,9 +369,6 @@ def record(
             event_id=call.event_id,
         )
     )
-    with store.transaction(write=True):
-        iam_store.append_event(store, event, now)
-    return event
 
 
 def _event_id(r: Any) -> str | None:

@@ -21,6 +21,7 @@ from kmsworkbench.sandbox import errors as E
 from kmsworkbench.sandbox.core import Request, operations, partition_of, usage
 from kmsworkbench.sandbox.core.clock import SandboxClock
 from kmsworkbench.sandbox.core.material import make_material
+from kmsworkbench.sandbox.recorder import Entry, Recorder
 from kmsworkbench.sandbox.store import Store
 
 __all__ = ["Engine", "make_material"]
@@ -35,6 +36,7 @@ class Engine:
         self.store = store
         self.account_id = account_id
         self.clock = SandboxClock(store, clock)
+        self.recorder = Recorder(store)  # trail events and key last usage (group commit)
         self._ops = operations()
 
     @property
@@ -42,14 +44,19 @@ class Engine:
         return frozenset(self._ops)
 
     def request(
-        self, region: str, operation: str = "", request_id: str = "", call: Any = None
+        self,
+        region: str,
+        operation: str = "",
+        request_id: str = "",
+        call: Any = None,
+        now: float | None = None,
     ) -> Request:
         return Request(
             operation,
             region,
             partition_of(region),
             self.account_id,
-            self.clock.now(),
+            self.clock.now() if now is None else now,
             self.store,
             request_id,
             call=call,
@@ -62,15 +69,18 @@ class Engine:
         region: str,
         request_id: str = "",
         call: Any = None,
+        now: float | None = None,
     ) -> dict[str, Any]:
         """Answer one operation. ``call`` (an ``enforce.CallContext`` with its caller)
-        makes the call authorized; without it the call acts with no access control."""
+        makes the call authorized; without it the call acts with no access control.
+        ``now``: the sandbox clock's time of the call (read here when not given). The keys'
+        last usage goes with ``call`` (its trail event writes it) or is written here."""
         from kmsworkbench.sandbox import enforce
 
         handler = self._ops.get(operation)
         if handler is None:
             raise E.err("unsupported_operation", operation=operation)
-        r = self.request(region, operation, request_id, call)
+        r = self.request(region, operation, request_id, call, now)
         if call is not None:
             call.params = params
             instead = enforce.before(r, operation, params)
@@ -79,7 +89,11 @@ class Engine:
         result = handler(r, params)
         if call is not None:
             enforce.after(r, operation, params, result)
-        usage.record(r)
+        used = usage.rows(r)
+        if call is not None:
+            call.usage = used
+        elif used:
+            self.recorder.record(Entry(r.now, usage=used))
         return result
 
     def seed_region(self, region: str) -> bool:

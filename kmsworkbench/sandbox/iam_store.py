@@ -207,30 +207,43 @@ def identity_policies(store: Store, account_id: str, principal: str) -> list[tup
 # --- the trail ------------------------------------------------------------------------------
 
 
-def append_event(store: Store, event: dict[str, Any], now: float) -> None:
+def _event_row(event: dict[str, Any], record: str, now: float) -> tuple[object, ...]:
     resources = event.get("resources") or []
-    store.conn.execute(
+    return (
+        now,
+        event["eventID"],
+        event["eventName"],
+        event["awsRegion"],
+        resources[0]["ARN"] if resources else None,
+        event["userIdentity"]["arn"],
+        event["userIdentity"].get("accessKeyId", ""),
+        event.get("errorCode"),
+        1 if event.get("readOnly") else 0,
+        record,
+    )
+
+
+def append_events(store: Store, items: list[tuple[dict[str, Any], str, float]]) -> None:
+    """Add events (event, its JSON, time) in order, then drop what the trail no longer
+    keeps (older than the retention, beyond the most events kept)."""
+    if not items:
+        return
+    store.conn.executemany(
         "INSERT INTO trail (time, event_id, event_name, region, key_arn, principal, access_key, "
         "error_code, read_only, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            now,
-            event["eventID"],
-            event["eventName"],
-            event["awsRegion"],
-            resources[0]["ARN"] if resources else None,
-            event["userIdentity"]["arn"],
-            event["userIdentity"].get("accessKeyId", ""),
-            event.get("errorCode"),
-            1 if event.get("readOnly") else 0,
-            json.dumps(event, separators=(",", ":")),
-        ),
+        [_event_row(event, record, now) for event, record, now in items],
     )
+    now = max(now for _, _, now in items)
     cutoff = now - retention_days(store) * 86_400.0
     store.conn.execute("DELETE FROM trail WHERE time < ?", (cutoff,))
     limit = max_events(store)
     store.conn.execute(
         "DELETE FROM trail WHERE seq <= (SELECT MAX(seq) FROM trail) - ?", (max(limit, 1),)
     )
+
+
+def append_event(store: Store, event: dict[str, Any], now: float) -> None:
+    append_events(store, [(event, json.dumps(event, separators=(",", ":")), now)])
 
 
 @dataclass(frozen=True, slots=True)

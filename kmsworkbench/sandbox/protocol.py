@@ -148,19 +148,27 @@ def error_response(
 
 
 def handle(
-    engine: Engine, target: str, body: bytes, region: str, call: Any = None
+    engine: Engine,
+    target: str,
+    body: bytes,
+    region: str,
+    call: Any = None,
+    now: float | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """Answer one request. Never raises. With ``call`` (an ``enforce.CallContext``
-    whose caller is known) the call is authorized and recorded in the trail."""
+    whose caller is known) the call is authorized and recorded in the trail before the
+    answer is returned. ``now``: the sandbox clock's time of the call (read when not given)."""
     request_id = str(uuid.uuid4())
     operation: str | None = None
     params: dict[str, Any] = {}
     result: dict[str, Any] | None = None
     failure: E.KmsError | None = None
     try:
+        if now is None:
+            now = engine.clock.now()
         operation, params = parse_request(target, body)
         validate(operation, params)
-        result = engine.call(operation, params, region, request_id, call)
+        result = engine.call(operation, params, region, request_id, call, now)
         payload = json.dumps(_encode(result), separators=(",", ":")).encode("utf-8")
         answer = 200, _headers(request_id, payload), payload
     except E.KmsError as error:
@@ -176,8 +184,8 @@ def handle(
         logger.error("internal error %s in request %s", type(exc).__name__, request_id)
         failure = E.err("internal_error")
         answer = error_response(failure, request_id)
-    if call is not None and operation is not None:
-        _record(engine, call, operation, params, region, request_id, result, failure)
+    if call is not None and operation is not None and now is not None:
+        _record(engine, call, operation, params, region, now, request_id, result, failure)
     return answer
 
 
@@ -187,23 +195,29 @@ def _record(
     operation: str,
     params: dict[str, Any],
     region: str,
+    now: float,
     request_id: str,
     result: dict[str, Any] | None,
     failure: E.KmsError | None,
 ) -> None:
+    """Hand the call's trail event and key last usage to the recorder (one commit for all
+    the calls waiting at that moment); returns once they are written."""
     from kmsworkbench.sandbox import enforce
+    from kmsworkbench.sandbox.recorder import Entry
 
     try:
-        enforce.record(
-            engine.store,
+        event = enforce.trail_event(
             call=call,
             operation=operation,
             params=params,
             region=region,
-            now=engine.clock.now(),
+            now=now,
             request_id=request_id,
             response=result if failure is None else None,
             error=failure,
         )
+        entry = Entry(now, event, call.usage if failure is None else [])
     except Exception as exc:  # the answer stands even if the trail cannot be written
         logger.error("could not record request %s in the trail: %s", request_id, type(exc).__name__)
+        return
+    engine.recorder.record(entry)

@@ -161,6 +161,7 @@ class Store:
         self.data_dir = ensure_private_dir(Path(data_dir).expanduser())
         self.path = self.data_dir / DB_NAME
         self._lock = threading.RLock()
+        self._owner: int | None = None  # the thread inside the outermost transaction
         self._conn: sqlite3.Connection | None = None
         self.damage: str | None = None  # set when SQLite reports damage while running
         self.sealer: atrest.MaterialSealer | None = None
@@ -192,10 +193,18 @@ class Store:
             raise RuntimeError("the sandbox store is closed")
         return self._conn
 
+    def held_by_this_thread(self) -> bool:
+        """True while the calling thread is inside one of this Store's transactions."""
+        return self._owner == threading.get_ident()
+
     @contextlib.contextmanager
-    def transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+    def transaction(
+        self, write: bool = False, durable: bool = True
+    ) -> Iterator[sqlite3.Connection]:
         """One transaction (``BEGIN IMMEDIATE`` when ``write``), holding the Store's lock.
-        Nested use joins the outer transaction."""
+        Nested use joins the outer transaction. ``durable=False`` commits with
+        ``synchronous = NORMAL`` (no fsync: durable across a process crash, not across a
+        power loss); only the call records (``recorder``) are written so."""
         with self._lock:
             conn = self.conn
             if self.damage is not None:
@@ -203,7 +212,10 @@ class Store:
             if conn.in_transaction:
                 yield conn
                 return
+            self._owner = threading.get_ident()
             try:
+                if not durable:
+                    conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield conn
@@ -219,6 +231,11 @@ class Store:
                 # transaction (nothing more is written to it) with the same message.
                 self.damage = integrity.damage_problem(exc)
                 raise StoreDamagedError(self.path, self.damage) from None
+            finally:
+                self._owner = None
+                if not durable:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("PRAGMA synchronous = FULL")
 
     def snapshot(self) -> bytes:
         """A consistent image of the whole store (SQLite's online backup API, one read
@@ -639,6 +656,21 @@ class Store:
             "used = excluded.used, request_id = excluded.request_id, "
             "event_id = excluded.event_id",
             (region, key_id, operation, used, request_id, event_id, region, key_id),
+        )
+
+    def set_last_usages(
+        self, rows: list[tuple[str, str, str, float, str | None, str | None]]
+    ) -> None:
+        """:meth:`set_last_usage` for each (region, key id, operation, time, request id,
+        event id), in order."""
+        self.conn.executemany(
+            "INSERT INTO key_last_usage (region, key_id, operation, used, request_id, event_id) "
+            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM keys WHERE region = ? AND key_id = ?) "
+            "ON CONFLICT (region, key_id) DO UPDATE SET operation = excluded.operation, "
+            "used = excluded.used, request_id = excluded.request_id, "
+            "event_id = excluded.event_id",
+            [(*row, row[0], row[1]) for row in rows],
         )
 
     def get_last_usage(

@@ -2,7 +2,7 @@
 when, its request id and its CloudTrail event id.
 
 :func:`resolve_key` notes each key a request uses; when a cryptographic operation succeeds,
-the engine calls :func:`record` once. The CloudTrail event id comes from
+the engine takes :func:`rows` once and the recorder writes them with the call's trail event. The CloudTrail event id comes from
 :data:`cloudtrail_event_id`, the one hook the audit trail sets (until it does, there is no
 event id and GetKeyLastUsage leaves CloudTrailEventId out)."""
 
@@ -49,12 +49,13 @@ def set_event_id_source(source: Callable[[Request], str | None]) -> None:
     cloudtrail_event_id = source
 
 
-def record(r: Request) -> None:
+def rows(r: Request) -> list[tuple[str, str, str, float, str | None, str | None]]:
     """After a successful operation: if it was cryptographic, it is the last usage of every
-    key it used."""
+    key it used. The rows are written with the call's trail event (``recorder``)."""
     if r.operation not in CRYPTOGRAPHIC_OPERATIONS or not r.used:
-        return
+        return []
     event_id = cloudtrail_event_id(r)
-    with r.store.transaction(write=True):
-        for region, key_id in dict.fromkeys(r.used):
-            r.store.set_last_usage(region, key_id, r.operation, r.now, r.request_id, event_id)
+    return [
+        (region, key_id, r.operation, r.now, r.request_id, event_id)
+        for region, key_id in dict.fromkeys(r.used)
+    ]

@@ -1,0 +1,122 @@
+"""The writer of what every call leaves behind: its CloudTrail-shaped trail event and the
+key-last-usage rows of the keys it used (group commit).
+
+A call hands its records to :meth:`Recorder.record` and waits there until they are
+committed; the records of every call waiting at that moment are written in ONE transaction. So
+under load one commit serves many calls instead of two commits per call, and nothing is
+lost: when a call has its answer, its trail event and last-usage rows are in the store, and
+any reader (this process, the TUI, another ``serve``) sees them.
+
+Durability: these commits run with ``PRAGMA synchronous = NORMAL`` (the operations' own
+writes keep ``FULL``). In WAL mode that is durable across a crash or SIGKILL of the process;
+only a power loss or operating-system crash may drop the trail events and last-usage rows
+written since the store's last FULL commit or checkpoint (keys, aliases, grants ... are
+never among them). AWS CloudTrail itself delivers events minutes after the call.
+
+There is no writer thread: the first call to find nobody writing writes the batch (its own
+entry and every other one waiting), on its own thread (a worker of ``serve``'s pool, never
+the event loop); the calls that arrive meanwhile wait and form the next batch. A lone call
+(the TUI, one CLI command) so writes at once without a thread hop. Cryptographic work never
+runs here, and the store's lock is held only for the short batch write. A call made while
+its thread is inside a store transaction writes its records in that transaction instead of
+waiting (which would deadlock).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kmsworkbench.sandbox.store import Store
+
+logger = logging.getLogger("kmsworkbench.sandbox")
+
+MAX_BATCH = 1024  # records written in one transaction at most
+
+# (region, key id, operation, time, request id, trail event id)
+UsageRow = tuple[str, str, str, float, str | None, str | None]
+
+
+@dataclass(slots=True)
+class Entry:
+    """What one call leaves: its trail event (None for a call nobody made, such as the
+    sandbox's own seeding) and the last-usage rows of the keys it used."""
+
+    now: float
+    event: dict[str, Any] | None = None
+    usage: list[UsageRow] = field(default_factory=list)
+    record_json: str = ""  # the event serialised (by the calling thread, not the writer)
+
+    def __post_init__(self) -> None:
+        if self.event is not None and not self.record_json:
+            self.record_json = json.dumps(self.event, separators=(",", ":"))
+
+
+def write(store: Store, entries: list[Entry]) -> None:
+    """Write ``entries`` inside the caller's write transaction."""
+    from kmsworkbench.sandbox import iam_store
+
+    events = [e for e in entries if e.event is not None]
+    if events:
+        iam_store.append_events(store, [(e.event, e.record_json, e.now) for e in events])  # type: ignore[misc]
+    rows = [row for e in entries for row in e.usage]
+    if rows:
+        store.set_last_usages(rows)
+
+
+class Recorder:
+    """Group commit of call records for one Store (see the module docstring)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._written = threading.Condition(self._lock)  # a batch has been written
+        self._pending: list[Entry] = []
+        self._submitted = 0  # number of entries handed over so far
+        self._done = 0  # number of entries written (or given up on) so far
+        self._writing = False  # a call is writing a batch now
+        self.batches = 0  # transactions written so far (for tests and benchmarks)
+
+    def record(self, entry: Entry) -> None:
+        """Write ``entry``; returns once it is committed (or its write failed, which is
+        logged: the call's answer stands, as AWS answers even when CloudTrail lags)."""
+        if not entry.usage and entry.event is None:
+            return
+        if self._store.held_by_this_thread():
+            write(self._store, [entry])  # the surrounding transaction commits it
+            return
+        with self._lock:
+            self._pending.append(entry)
+            self._submitted += 1
+            mine = self._submitted
+            while self._done < mine:
+                if self._writing:
+                    self._written.wait()
+                    continue
+                # Nobody is writing: this call writes every entry waiting now, its own
+                # among them, and the calls that arrive meanwhile wait for the next batch.
+                self._writing = True
+                batch = self._pending[:MAX_BATCH]
+                del self._pending[: len(batch)]
+                self._lock.release()
+                try:
+                    self._write(batch)
+                finally:
+                    self._lock.acquire()
+                    self._done += len(batch)
+                    self._writing = False
+                    self.batches += 1
+                    self._written.notify_all()
+
+    def _write(self, entries: list[Entry]) -> None:
+        try:
+            with self._store.transaction(write=True, durable=False):
+                write(self._store, entries)
+        except Exception as exc:  # the answers stand even if the trail cannot be written
+            logger.error(
+                "could not record %d call(s) in the trail: %s", len(entries), type(exc).__name__
+            )

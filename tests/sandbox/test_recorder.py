@@ -1,0 +1,135 @@
+"""The call records (trail events and key last usage) are written by group commit: one
+transaction for every call waiting at that moment, committed before each call answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kmsworkbench.sandbox import Sandbox, iam_store, recorder
+from kmsworkbench.sandbox.iam_store import TrailQuery
+from kmsworkbench.sandbox.store import Store
+
+
+def _call(sb: Sandbox, operation: str, **params: Any) -> dict[str, Any]:
+    status, headers, body = sb.handle(
+        f"TrentService.{operation}", json.dumps(params).encode(), access_key_id=sb.access_key_id
+    )
+    assert status == 200, body
+    return {"id": headers["x-amzn-RequestId"], **json.loads(body)}
+
+
+def _events(store: Store, **query: Any) -> list[dict[str, Any]]:
+    with store.transaction():
+        return [e for _, _, e in iam_store.query_events(store, TrailQuery(**query), 1000)]
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Any:
+    sb = Sandbox.open(tmp_path / "data")
+    yield sb
+    sb.close()
+
+
+def test_an_answered_call_is_in_the_store_for_another_connection(sandbox: Sandbox) -> None:
+    key = _call(sandbox, "CreateKey")["KeyMetadata"]["KeyId"]
+    plaintext = base64.b64encode(b"secret").decode()
+    answer = _call(sandbox, "Encrypt", KeyId=key, Plaintext=plaintext)
+    other = Store(sandbox.data_dir)  # what another process sharing the folder sees
+    try:
+        (event,) = _events(other, event_name="Encrypt")
+        assert event["requestID"] == answer["id"]
+        with other.transaction():
+            used = other.get_last_usage("us-east-1", key)
+        assert used is not None and used[0] == "Encrypt" and used[2] == answer["id"]
+        assert used[3] == event["eventID"]  # GetKeyLastUsage names the trail event
+    finally:
+        other.close()
+    # The call records are written without an fsync; everything else keeps FULL.
+    assert sandbox.store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_calls_waiting_together_are_written_in_one_transaction(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = sandbox.engine.recorder
+    first_writing, release = threading.Event(), threading.Event()
+    batches: list[int] = []
+    real_write = rec._write
+
+    def write(entries: list[recorder.Entry]) -> None:
+        batches.append(len(entries))
+        if len(batches) == 1:  # held before it takes the store's lock
+            first_writing.set()
+            assert release.wait(30)
+        real_write(entries)
+
+    monkeypatch.setattr(rec, "_write", write)
+    others = 6
+    all_waiting = threading.Event()
+
+    class Pending(list):  # type: ignore[type-arg]
+        def append(self, item: object) -> None:
+            super().append(item)
+            if len(self) == others:
+                all_waiting.set()
+
+    rec._pending = Pending()
+    results: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        answer = _call(sandbox, "ListKeys")
+        with lock:
+            results.append(answer)
+
+    threads = [threading.Thread(target=one)]
+    threads[0].start()
+    assert first_writing.wait(30)  # the first call writes its batch (held here) ...
+    threads += [threading.Thread(target=one) for _ in range(others)]
+    for t in threads[1:]:
+        t.start()
+    assert all_waiting.wait(30)  # ... while the others queue up behind it
+    assert len(results) == 0  # nobody has answered: each waits for its record
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert batches == [1, others]
+    ids = {e["requestID"] for e in _events(sandbox.store, event_name="ListKeys")}
+    assert {r["id"] for r in results} <= ids and len(results) == others + 1
+
+
+def test_a_record_made_inside_a_transaction_joins_it(sandbox: Sandbox) -> None:
+    rec = sandbox.engine.recorder
+    row = ("us-east-1", "no-such-key", "Encrypt", 1.0, "r", None)
+    event = {
+        "eventID": "e-inside",
+        "eventName": "Encrypt",
+        "awsRegion": "us-east-1",
+        "userIdentity": {"arn": "arn:aws:iam::111122223333:root"},
+    }
+    with sandbox.store.transaction(write=True):
+        rec.record(recorder.Entry(sandbox.clock.now(), event, [row]))  # no deadlock
+        assert sandbox.store.conn.in_transaction
+    assert [e["eventID"] for e in _events(sandbox.store, event_id="e-inside")] == ["e-inside"]
+
+
+def test_a_trail_that_cannot_be_written_leaves_the_answer_standing(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(store: Store, items: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(iam_store, "append_events", broken)
+    with caplog.at_level(logging.ERROR, logger="kmsworkbench.sandbox"):
+        assert "Keys" in _call(sandbox, "ListKeys")
+    assert "could not record 1 call(s) in the trail: OSError" in caplog.text
+    monkeypatch.undo()
+    _call(sandbox, "ListKeys")  # the recorder is not stuck
+    assert sandbox.engine.recorder.batches >= 2
