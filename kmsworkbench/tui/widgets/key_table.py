@@ -1,241 +1,56 @@
-"""The key table and the index behind it.
+"""The key table: every key the filter matched, reachable by scrolling, however many.
 
-:class:`KeyIndex` holds every listed key with its search text prepared once (lower-cased
-alias names, key id, ARN, description), so filtering thousands of keys is a single pass over
-a list. The ranking puts exact matches first, then prefix matches, then other substring
-matches, each in listing order.
-
-:class:`KeyTable` is a DataTable that shows a filtered view: ineligible keys are dimmed
-(and explained), and it carries the bare-letter keys (``y``, ``Y``, ``/``, ...), which are
-safe here because a table never takes typed text.
+A DataTable builds every row up front (about half a millisecond each), which at 10,000 keys
+is seconds per keystroke; the view used to hold the best 300 matches. This table is a
+ScrollView that renders only the lines on screen (the Line API: :meth:`render_line`), from
+the list of matches it is given, so a new filter costs the filter itself and one screen of
+lines. The header stays on the first line; the name column stays on the left while the
+others scroll sideways (Left/Right move one column). Ineligible keys are dimmed, with a
+short reason (the detail pane has the full one). The bare-letter keys (``y``, ``/``, ...)
+are safe here: a table never takes typed text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from kmsworkbench.service import KeyInfo
-
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("alias", "Alias"),
-    ("wraps", "Wraps pairs?"),
-    ("key_id", "Key ID"),
-    ("state", "State"),
-    ("spec", "Key spec"),
-    ("usage", "Usage"),
-    ("origin", "Origin · manager"),
-    ("description", "Description"),
+from kmsworkbench.tui.widgets.key_index import KeyIndex
+from kmsworkbench.tui.widgets.key_table_cells import (
+    COLUMN_KEYS,
+    COLUMNS,
+    GAP,
+    cell,
+    fit_columns,
+    row_cells,
+    short_reason,
 )
 
-_ALIAS_WIDTH = 30
-_DESCRIPTION_WIDTH = 40
+__all__ = ["COLUMNS", "KeyIndex", "KeyTable", "short_reason"]
+
+_CACHE_LIMIT = 400  # rendered lines kept (a few screens' worth)
 
 
-@dataclass
-class _Entry:
-    info: KeyInfo
-    order: int
-    names: tuple[tuple[str, str], ...]  # (field, lower-cased value): aliases, key id
-    arn: str  # lower-cased
-    description: str  # lower-cased
-    sort_key: str  # customer aliases first, then alias/aws/*, then keys without alias
-
-    @classmethod
-    def build(cls, info: KeyInfo, order: int) -> _Entry:
-        names: list[tuple[str, str]] = []
-        for alias in info.aliases:
-            low = alias.lower()
-            names.append(("alias", low))
-            if low.startswith("alias/"):
-                names.append(("alias", low[len("alias/") :]))
-        names.append(("key ID", info.key_id.lower()))
-        if not info.aliases:
-            sort_key = "2" + info.key_id
-        elif info.aliases[0].startswith("alias/aws/"):
-            sort_key = "1" + info.aliases[0].lower()
-        else:
-            sort_key = "0" + info.aliases[0].lower()
-        return cls(info, order, tuple(names), info.arn.lower(), info.description.lower(), sort_key)
-
-    def match(self, query: str) -> tuple[int, str] | None:
-        """(rank, field): 0 exact, 1 prefix, 2 substring of an alias or the key id, 3 a
-        substring of the description; None no match. The ARN counts whole or as a prefix
-        (a pasted ARN) but not as a substring: every ARN contains "aws" and "kms", which
-        made "aws" match every key."""
-        if not query:
-            return (0, "")
-        best: tuple[int, str] | None = None
-        for field, name in self.names:
-            if name == query:
-                return (0, field)
-            if name.startswith(query):
-                if best is None or best[0] > 1:
-                    best = (1, field)
-            elif best is None and query in name:
-                best = (2, field)
-        if best is None:
-            if self.arn == query:
-                return (0, "ARN")
-            if self.arn.startswith(query):
-                return (1, "ARN")
-            if query in self.description:
-                best = (3, "description")
-        return best
-
-    def rank(self, query: str) -> int | None:
-        found = self.match(query)
-        return None if found is None else found[0]
-
-
-class KeyIndex:
-    """Every key listed so far, by key id. Views list keys with aliases first (by alias),
-    then the others by key id."""
-
-    def __init__(self) -> None:
-        self._entries: dict[str, _Entry] = {}
-        self.matched_by: dict[str, str] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, key_id: object) -> bool:
-        return key_id in self._entries
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def add(self, keys: Iterable[KeyInfo]) -> list[KeyInfo]:
-        """Add or replace keys; returns the ones that were new."""
-        new: list[KeyInfo] = []
-        for info in keys:
-            old = self._entries.get(info.key_id)
-            order = old.order if old else len(self._entries)
-            if old is None:
-                new.append(info)
-            elif info.metadata is None and old.info.metadata is not None:
-                # A re-listing must not forget what DescribeKey already told us.
-                info.metadata = old.info.metadata
-            self._entries[info.key_id] = _Entry.build(info, order)
-        return new
-
-    def update(self, info: KeyInfo) -> None:
-        """Replace a key with its described version (keeps its place)."""
-        old = self._entries.get(info.key_id)
-        order = old.order if old else len(self._entries)
-        if old is not None and not info.aliases and old.info.aliases:
-            info.aliases = old.info.aliases
-        self._entries[info.key_id] = _Entry.build(info, order)
-
-    def get(self, key_id: str) -> KeyInfo | None:
-        entry = self._entries.get(key_id)
-        return entry.info if entry else None
-
-    def all(self) -> list[KeyInfo]:
-        return [e.info for e in self._entries.values()]
-
-    @property
-    def alias_count(self) -> int:
-        return sum(len(e.info.aliases) for e in self._entries.values())
-
-    def filter(self, query: str, *, hide_ineligible: bool = False) -> list[KeyInfo]:
-        """The keys matching ``query`` (case-insensitive), exact matches first, then
-        prefix matches, then other alias/key id matches, then description matches; keys
-        known to be ineligible left out on request. ``matched_by`` says, per key id, which
-        field matched (for the count line and the detail pane)."""
-        q = query.strip().lower()
-        ranked: list[tuple[int, str, KeyInfo]] = []
-        self.matched_by: dict[str, str] = {}
-        for entry in self._entries.values():
-            if hide_ineligible and entry.info.eligible is False:
-                continue
-            found = entry.match(q)
-            if found is not None:
-                ranked.append((found[0], entry.sort_key, entry.info))
-                if found[1]:
-                    self.matched_by[entry.info.key_id] = found[1]
-        ranked.sort(key=lambda item: (item[0], item[1]))
-        return [info for _, _, info in ranked]
-
-    def find(self, reference: str) -> KeyInfo | None:
-        """The key a key id, key ARN, alias name or alias ARN names, if it is listed."""
-        ref = reference.strip()
-        if ":alias/" in ref:
-            ref = ref[ref.index(":alias/") + 1 :]
-        for entry in self._entries.values():
-            info = entry.info
-            if ref in (info.key_id, info.arn) or ref in info.aliases:
-                return info
-        return None
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def short_reason(info: KeyInfo) -> str:
-    """A few words for the table; the detail pane has the full reason."""
-    if info.metadata is None:
-        return "describe failed" if info.error else ""
-    usage, spec = info.key_usage, info.key_spec or ""
-    if usage == "SIGN_VERIFY":
-        return "signing key"
-    if usage == "GENERATE_VERIFY_MAC" or spec.startswith("HMAC_"):
-        return "HMAC key"
-    if usage == "KEY_AGREEMENT":
-        return "key agreement key"
-    if spec and spec != "SYMMETRIC_DEFAULT":
-        return "asymmetric key"
-    if info.origin in ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"):
-        return "custom key store"
-    if info.key_manager == "AWS":
-        return "AWS managed"
-    state = info.key_state or ""
-    if state.startswith("Pending") and "Deletion" in state:
-        return "pending deletion"
-    if state == "Disabled":
-        return "disabled"
-    return state or (info.ineligible_reason or "no")
-
-
-def row_cells(info: KeyInfo) -> list[Text]:
-    """The table cells of one key; an ineligible key is dimmed, its reason in the cells."""
-    eligible = info.eligible
-    dim = "dim" if eligible is False else ""
-    if not info.described:
-        pending = "describing…" if info.error is None else "✗ describe failed"
-        wraps = Text(pending, style="dim italic" if info.error is None else "dim")
-    elif eligible:
-        wraps = Text("✓ yes", style="bold")
-    else:
-        wraps = Text("✗ " + short_reason(info), style="dim")
-    aliases = ", ".join(info.aliases) if info.aliases else "—"
-    origin = " · ".join(x for x in (info.origin, info.key_manager) if x) or ""
-    values = [
-        _clip(aliases, _ALIAS_WIDTH),
-        None,
-        info.key_id,
-        info.key_state or "",
-        info.key_spec or "",
-        info.key_usage or "",
-        origin,
-        _clip(info.description, _DESCRIPTION_WIDTH),
-    ]
-    cells: list[Text] = []
-    for value in values:
-        cells.append(wraps if value is None else Text(value, style=dim, no_wrap=True))
-    return cells
-
-
-class KeyTable(DataTable[Text]):
+class KeyTable(ScrollView, can_focus=True):
     """The keys. Enter chooses the highlighted key for a new pair."""
 
     HELP_SCOPE = "key table"
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "key-table--header",
+        "key-table--cursor",
+        "key-table--even-row",
+        "key-table--fixed",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Choose", id="key-choose", tooltip="Generate a pair"),
         Binding("y", "screen.copy_key_id", "Copy ID", id="key-copy-id", show=False),
@@ -249,48 +64,260 @@ class KeyTable(DataTable[Text]):
         Binding("x", "screen.schedule_deletion", "Schedule deletion", id="key-delete", show=False),
         Binding("u", "screen.cancel_deletion", "Cancel deletion", id="key-undelete", show=False),
         Binding("R", "screen.rotate_now", "Rotate now", id="key-rotate", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First key", show=False),
+        Binding("end,ctrl+end", "last", "Last key", show=False),
+        Binding("left", "column_left", "Column left", show=False),
+        Binding("right", "column_right", "Column right", show=False),
     ]
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.shown: list[KeyInfo] = []
+    class Highlighted(Message):
+        """The cursor is on another key (None: no rows)."""
 
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        def __init__(self, table: KeyTable, info: KeyInfo | None) -> None:
+            super().__init__()
+            self.table = table
+            self.info = info
+
+        @property
+        def control(self) -> KeyTable:
+            return self.table
+
+    class Selected(Message):
+        """Enter (or a click on the highlighted row) on a key."""
+
+        def __init__(self, table: KeyTable, info: KeyInfo) -> None:
+            super().__init__()
+            self.table = table
+            self.info = info
+
+        @property
+        def control(self) -> KeyTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.shown: list[KeyInfo] = []
+        self.cursor_row = 0
+        self._rows: dict[str, int] | None = None  # key id -> row, built when first asked
+        self._widths = fit_columns(80)
+        self._lines: dict[tuple[str, bool, bool, bool], tuple[Strip, Strip]] = {}
+
+    # -- the rows ------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.shown)
+
+    @property
+    def highlighted(self) -> KeyInfo | None:
+        if 0 <= self.cursor_row < len(self.shown):
+            return self.shown[self.cursor_row]
+        return None
 
     def show(self, keys: list[KeyInfo], keep_key: str | None = None) -> None:
-        """Replace the rows with ``keys`` (one clear and one bulk add), keeping the cursor
-        on ``keep_key`` when it is still shown."""
+        """Show ``keys`` (in this order), keeping the cursor on ``keep_key`` when it is
+        still among them (else on the first row). Nothing is rendered off screen."""
         self.shown = keys
-        self.clear()
-        for info in keys:
-            self.add_row(*row_cells(info), key=info.key_id)
-        if keep_key is not None:
-            self.move_to(keep_key)
+        self._rows = None
+        self._lines.clear()
+        row = self.row_of(keep_key) if keep_key is not None else None
+        self.cursor_row = row if row is not None else 0
+        self._update_virtual_size()
+        if row is None:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        else:
+            self._scroll_to_cursor()
+        self.refresh()
+
+    def row_of(self, key_id: str | None) -> int | None:
+        if key_id is None:
+            return None
+        if self._rows is None:
+            self._rows = {info.key_id: i for i, info in enumerate(self.shown)}
+        return self._rows.get(key_id)
 
     def move_to(self, key_id: str) -> bool:
-        try:
-            row = self.get_row_index(key_id)
-        except Exception:
+        row = self.row_of(key_id)
+        if row is None:
             return False
         self.move_cursor(row=row)
         return True
 
-    def update_key(self, info: KeyInfo) -> None:
-        """Refresh one row in place (DescribeKey answered)."""
-        try:
-            index = self.get_row_index(info.key_id)
-        except Exception:
-            return
-        self.shown[index] = info
-        for (column, _), cell in zip(COLUMNS, row_cells(info), strict=True):
-            self.update_cell(info.key_id, column, cell, update_width=True)
+    def move_cursor(self, *, row: int) -> None:
+        before = self.highlighted
+        self.cursor_row = max(0, min(row, len(self.shown) - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.highlighted is not before:
+            self.post_message(self.Highlighted(self, self.highlighted))
 
-    @property
-    def highlighted(self) -> KeyInfo | None:
-        if not self.shown or self.cursor_row < 0 or self.cursor_row >= len(self.shown):
-            return None
-        return self.shown[self.cursor_row]
+    def update_key(self, info: KeyInfo) -> None:
+        """A key was described again: its row shows the new cells (if it is shown)."""
+        row = self.row_of(info.key_id)
+        if row is None:
+            return
+        self.shown[row] = info
+        for key in [k for k in self._lines if k[0] == info.key_id]:
+            del self._lines[key]
+        top = int(self.scroll_y)
+        if top <= row < top + self._page_rows():
+            self.refresh()
+
+    def get_cell(self, key_id: str, column: str) -> Text:
+        """The whole text of one cell (not shortened to the column's width)."""
+        row = self.row_of(key_id)
+        if row is None or column not in COLUMN_KEYS:
+            raise KeyError((key_id, column))
+        return cell(self.shown[row], column)
+
+    # -- geometry ------------------------------------------------------------------------
+
+    def _page_rows(self) -> int:
+        """Rows of keys on screen (the header takes a line)."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _update_virtual_size(self) -> None:
+        width = sum(self._widths) + GAP * len(self._widths)
+        self.virtual_size = Size(width, len(self.shown) + 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        widths = fit_columns(self.scrollable_content_region.width or event.size.width)
+        if widths != self._widths:
+            self._widths = widths
+            self._lines.clear()
+            self._update_virtual_size()
+        self._scroll_to_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        top, page = int(self.scroll_y), self._page_rows()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + page:
+            self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
+
+    def _column_starts(self) -> list[int]:
+        """Where each scrolling column starts, in the scrolling part's cells."""
+        starts, x = [], 0
+        for width in self._widths[1:]:
+            starts.append(x)
+            x += width + GAP
+        return starts
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - self._page_rows())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + self._page_rows())
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self.shown) - 1)
+
+    def action_column_right(self) -> None:
+        x = int(self.scroll_x)
+        later = [s for s in self._column_starts() if s > x]
+        if later:
+            self.scroll_to(x=min(later[0], self.max_scroll_x), animate=False)
+
+    def action_column_left(self) -> None:
+        x = int(self.scroll_x)
+        earlier = [s for s in self._column_starts() if s < x]
+        self.scroll_to(x=earlier[-1] if earlier else 0, animate=False)
+
+    def action_select_cursor(self) -> None:
+        info = self.highlighted
+        if info is not None:
+            self.post_message(self.Selected(self, info))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = int(self.scroll_y) + offset.y - 1
+        if row >= len(self.shown):
+            return
+        if row == self.cursor_row:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=row)
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()  # a theme change or focus change restyles every line
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self._lines.clear()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self._lines.clear()
+
+    def _parts(self, cells: list[Text], style: Style, fixed: Style) -> tuple[Strip, Strip]:
+        """The fixed (name) part and the scrolling part of one line, uncropped."""
+        console = self.app.console
+        strips: list[Strip] = []
+        for first, last, part_style in ((0, 1, fixed), (1, len(cells), style)):
+            line = Text(no_wrap=True, end="")
+            for text, width in zip(cells[first:last], self._widths[first:last], strict=True):
+                piece = text.copy()
+                piece.truncate(width, pad=True)
+                line.append_text(piece)
+                line.append(" " * GAP)
+            segments = list(Segment.apply_style(line.render(console), part_style))
+            strips.append(Strip(segments, line.cell_len))
+        return strips[0], strips[1]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        fixed_width = self._widths[0] + GAP
+        base = self.rich_style
+        if y == 0:
+            header = base + self.get_component_rich_style("key-table--header")
+            cells = [Text(c.label, style="", end="") for c in COLUMNS]
+            fixed, rest = self._parts(cells, header, header)
+            style = header
+        else:
+            row = int(self.scroll_y) + y - 1
+            if row >= len(self.shown):
+                return Strip.blank(width, base)
+            info = self.shown[row]
+            cursor = row == self.cursor_row
+            even = row % 2 == 1
+            key = (info.key_id, cursor, even, self.has_focus)
+            parts = self._lines.get(key)
+            style = base
+            if cursor:
+                style = base + self.get_component_rich_style("key-table--cursor")
+            elif even:
+                style = base + self.get_component_rich_style("key-table--even-row")
+            if parts is None:
+                fixed_style = (
+                    style if cursor else style + self.get_component_rich_style("key-table--fixed")
+                )
+                if len(self._lines) > _CACHE_LIMIT:
+                    self._lines.clear()
+                parts = self._lines[key] = self._parts(
+                    row_cells(info, self._widths), style, fixed_style
+                )
+            fixed, rest = parts
+        x = int(self.scroll_x)
+        visible = max(0, width - fixed_width)
+        line = Strip.join([fixed.crop(0, min(fixed_width, width)), rest.crop(x, x + visible)])
+        return line.extend_cell_length(width, style)

@@ -1,0 +1,120 @@
+"""Listing and describing keys at once: DescribeKey for a page's keys starts as soon as the
+ListKeys page arrives, while later pages are still being listed.
+
+A key list is ListKeys pages (plus ListAliases, alongside the first page) and one
+DescribeKey per key (its spec, usage and state decide whether it can wrap a data key pair).
+Listing every page before describing any key makes a person wait for the whole listing
+before the first "✓ yes"; describing one key at a time makes 2,000 keys behind a 50 ms
+network take 100 s. Here the describes run on a bounded pool while listing goes on, within
+two limits that respect the DescribeKey quota (2,000 requests per second per account and
+Region by default, shared with every other client of the account):
+
+- at most ``max_in_flight`` calls at once (16: as many as the client's connection pool), and
+- at most ``max_rate`` calls per second (1,000: half the quota, leaving the other half to
+  everything else the account runs; botocore retries a ThrottlingException if it happens).
+
+Thread-only: no Textual here. Callbacks run on worker threads; the caller moves their
+results to its UI thread (the key screen posts messages).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from kmsworkbench.service.errors import KmsError
+from kmsworkbench.service.models import KeyInfo
+from kmsworkbench.service.session import KmsSession
+
+MAX_IN_FLIGHT = 16
+MAX_RATE = 1000.0  # DescribeKey calls per second, half the default quota of 2,000
+
+
+class RateLimit:
+    """Spaces calls at least ``1 / rate`` seconds apart (thread-safe): ``wait()`` before a call."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._clock = clock
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Take the next slot; returns how long to wait for it (seconds, 0 if now)."""
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+            return slot - now
+
+    def wait(self) -> None:
+        delay = self.reserve()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def describe_one(session: KmsSession, info: KeyInfo) -> KeyInfo:
+    """DescribeKey for a listed key: the listed KeyInfo gets the metadata (it may already be
+    shown), or its ``error`` when the call fails. Never raises KmsError."""
+    try:
+        described = session.describe_key(info.key_id)
+    except KmsError as exc:
+        info.error = f"{exc.code}: {exc.message}" if exc.message else exc.code
+        return info
+    info.metadata = described.metadata
+    info.error = None
+    if info.aliases:
+        described.aliases = info.aliases
+    return info
+
+
+def load_keys(
+    session: KmsSession,
+    on_batch: Callable[[list[KeyInfo]], None],
+    on_described: Callable[[KeyInfo], None],
+    *,
+    on_listed: Callable[[], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+    max_in_flight: int = MAX_IN_FLIGHT,
+    max_rate: float = MAX_RATE,
+) -> None:
+    """List every key (``on_batch`` per ListKeys page, in order) and describe each one
+    (``on_described`` per key, as answers come), describing a page while the next is
+    listed. ``on_listed`` runs once the last page is in. Returns when every key is
+    described, or soon after ``cancelled()`` turns true. A failed ListKeys raises (KmsError)
+    after the describes already started have finished."""
+    limit = RateLimit(max_rate)
+
+    def describe(info: KeyInfo) -> None:
+        if cancelled():
+            return
+        limit.wait()
+        if cancelled():
+            return
+        on_described(describe_one(session, info))
+
+    pending: list[Future[None]] = []
+    with ThreadPoolExecutor(
+        max_workers=max(1, max_in_flight), thread_name_prefix="kms-describe"
+    ) as pool:
+        try:
+            for batch in session.iter_keys():
+                if cancelled():
+                    break
+                on_batch(batch)
+                for info in batch:
+                    if info.metadata is not None:  # described earlier in this session
+                        on_described(info)
+                    else:
+                        pending.append(pool.submit(describe, info))
+            else:
+                if on_listed is not None:
+                    on_listed()
+        finally:
+            if cancelled():
+                pool.shutdown(wait=True, cancel_futures=True)
+    for future in pending:
+        if not future.cancelled():
+            future.result()
