@@ -146,7 +146,7 @@ def test_shorten_from_the_middle_and_fit() -> None:
     assert shorten("Enabled", 15) == "Enabled"
     assert shorten("a long description here", 10, middle=False) == "a long de…"
     narrow, wide = fit_columns(79), fit_columns(200)
-    assert sum(narrow[:5]) + 5 <= 79  # the five first columns fit at 80 (scrollbar: 1)
+    assert sum(narrow[:5]) + 4 <= 79  # the five first columns fit at 80 (scrollbar: 1)
     assert wide[0] == 30 and narrow[0] < wide[0]
 
 

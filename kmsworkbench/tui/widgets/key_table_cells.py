@@ -29,7 +29,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("alias", "Alias or key ID", 30, 15),
+    Column("alias", "Alias or key ID", 30, 14),
     Column("wraps", "Wraps pairs?", 19, 16, middle=False),
     Column("state", "State", 15, 8),
     Column("spec", "Key spec", 17, 17),
@@ -63,7 +63,7 @@ def fit_columns(width: int) -> list[int]:
     at their smallest and grow toward their ideal, in order, while there is room."""
     widths = [c.ideal for c in COLUMNS]
     fitted = COLUMNS[:FITTED]
-    smallest = sum(c.smallest + GAP for c in fitted)
+    smallest = sum(c.smallest for c in fitted) + GAP * (len(fitted) - 1)
     room = width - smallest
     for i, column in enumerate(fitted):
         widths[i] = column.smallest
