@@ -16,6 +16,8 @@ import pytest
 
 from kmsworkbench.lessons import builtin_lessons, export_script
 
+from ..aws_preloaded import aws_command
+
 BIN = Path(sys.executable).parent
 
 
@@ -30,7 +32,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     data = tmp_path_factory.mktemp("served-lessons")
     port = _free_port()
     env = {
-        "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        # The real AWS CLI, each command its own process, without paying its import again
+        # (about 200 commands: see tests/aws_preloaded.py).
+        "PATH": f"{aws_command().parent}:{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(data),
         "LANG": "C.UTF-8",
         "KMSWORKBENCH_HOME": str(data / "home"),

@@ -15,15 +15,16 @@ import pytest
 
 from kmsworkbench.sandbox.server import ServerHandle, start_background
 
+from ..aws_preloaded import aws_command
+
 
 def aws_executable() -> Path:
+    """The installed AWS CLI, run through tests/aws_preloaded.py: each command is its own
+    process running the CLI's entry point, without paying its import again."""
     candidate = Path(sys.executable).parent / "aws"
-    if candidate.exists():
-        return candidate
-    found = shutil.which("aws")
-    if found is None:
+    if not candidate.exists() and shutil.which("aws") is None:
         pytest.fail("the AWS CLI (awscli, in the test extras) is not installed")
-    return Path(found)
+    return aws_command()
 
 
 def aws_env(handle: ServerHandle, home: Path, **overrides: str) -> dict[str, str]:

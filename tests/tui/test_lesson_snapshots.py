@@ -3,15 +3,12 @@ textual-dark and textual-light). Nothing is run, so the pictures hold no random 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from textual.pilot import Pilot
 
-from .test_snapshots import SIZES, THEMES, demo_app, settled
-
-RunBefore = Callable[[Pilot[object]], Awaitable[None]]
+from .snapshots import RunBefore, assert_snapshot, settled, snapshot_matrix
 
 
 async def lessons(pilot: Pilot[object]) -> None:
@@ -39,9 +36,7 @@ SCREENS: dict[str, RunBefore] = {
 }
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen", list(SCREENS))
+@snapshot_matrix(SCREENS)
 def test_lesson_screen_snapshot(
     snap_compare: Callable[..., bool],
     tmp_path: Path,
@@ -49,6 +44,4 @@ def test_lesson_screen_snapshot(
     size: tuple[int, int],
     theme: str,
 ) -> None:
-    assert snap_compare(
-        demo_app(theme, tmp_path / "library"), terminal_size=size, run_before=SCREENS[screen]
-    )
+    assert_snapshot(snap_compare, SCREENS[screen], size, theme, tmp_path)

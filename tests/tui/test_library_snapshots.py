@@ -6,41 +6,17 @@ the private key in memory: the picture has the indicator and the keys_match resu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from textual.pilot import Pilot
 
-from kmsworkbench import config
-from kmsworkbench.tui.app import WorkbenchApp
 from kmsworkbench.tui.screens.library import LibraryScreen
 from kmsworkbench.tui.screens.modals import ConfirmModal
 from kmsworkbench.tui.screens.workbench import PairWorkbenchScreen
 
-from .conftest import settle
-from .fakes import DEMO_BACKEND
 from .library_fakes import PairSession, save_demo_records
-
-SIZES = [(80, 24), (120, 40)]
-THEMES = ["textual-dark", "textual-light"]
-
-RunBefore = Callable[[Pilot[object]], Awaitable[None]]
-
-
-def demo_app(theme: str, library: Path) -> WorkbenchApp:
-    save_demo_records(library)
-    return WorkbenchApp(
-        DEMO_BACKEND,
-        settings=config.Settings(theme=theme),
-        session_factory=PairSession,
-        library_dir=library,
-        persist_settings=False,
-    )
-
-
-async def settled(pilot: Pilot[object]) -> None:
-    await settle(pilot.app, pilot)  # type: ignore[arg-type]
+from .snapshots import RunBefore, assert_snapshot, settled, snapshot_matrix
 
 
 async def library(pilot: Pilot[object]) -> None:
@@ -81,9 +57,7 @@ SCREENS: dict[str, RunBefore] = {
 }
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen", list(SCREENS))
+@snapshot_matrix(SCREENS)
 def test_library_snapshot(
     snap_compare: Callable[..., bool],
     tmp_path: Path,
@@ -91,6 +65,6 @@ def test_library_snapshot(
     size: tuple[int, int],
     theme: str,
 ) -> None:
-    assert snap_compare(
-        demo_app(theme, tmp_path / "library"), terminal_size=size, run_before=SCREENS[screen]
+    assert_snapshot(
+        snap_compare, SCREENS[screen], size, theme, tmp_path, PairSession, save_demo_records
     )

@@ -1,18 +1,13 @@
-"""SVG snapshots of each screen at 80x24 and 120x40, in textual-dark and textual-light.
-
-The data is fixed (tests/tui/fakes.py), the cursor does not blink, and no wall-clock time is
-shown, so the pictures are the same on every run. Update with
-``pytest tests/tui --snapshot-update -p no:xdist`` after a deliberate change."""
+"""SVG snapshots of each screen at 80x24 and 120x40, in textual-dark and textual-light
+(the shared set-up: snapshots.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from textual.pilot import Pilot
 
-from kmsworkbench import config
 from kmsworkbench.pairs import PairRecord
 from kmsworkbench.service import KmsError
 from kmsworkbench.tui.app import WorkbenchApp
@@ -20,27 +15,8 @@ from kmsworkbench.tui.screens.result import ResultScreen
 from kmsworkbench.tui.widgets.context_editor import ContextEditor
 from kmsworkbench.tui.widgets.key_table import KeyTable
 
-from .conftest import settle
-from .fakes import DEMO_BACKEND, FIXED_TIME, FixedSession, demo_keys, demo_public_key
-
-SIZES = [(80, 24), (120, 40)]
-THEMES = ["textual-dark", "textual-light"]
-
-RunBefore = Callable[[Pilot[object]], Awaitable[None]]
-
-
-def demo_app(theme: str, library: Path) -> WorkbenchApp:
-    return WorkbenchApp(
-        DEMO_BACKEND,
-        settings=config.Settings(theme=theme),
-        session_factory=FixedSession,
-        library_dir=library,
-        persist_settings=False,
-    )
-
-
-async def settled(pilot: Pilot[object]) -> None:
-    await settle(pilot.app, pilot)  # type: ignore[arg-type]
+from .fakes import DEMO_BACKEND, FIXED_TIME, demo_keys, demo_public_key
+from .snapshots import RunBefore, assert_snapshot, settled, snapshot_matrix
 
 
 async def keys(pilot: Pilot[object]) -> None:
@@ -148,9 +124,7 @@ SCREENS: dict[str, RunBefore] = {
 }
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen", list(SCREENS))
+@snapshot_matrix(SCREENS)
 def test_screen_snapshot(
     snap_compare: Callable[..., bool],
     tmp_path: Path,
@@ -158,6 +132,4 @@ def test_screen_snapshot(
     size: tuple[int, int],
     theme: str,
 ) -> None:
-    assert snap_compare(
-        demo_app(theme, tmp_path / "library"), terminal_size=size, run_before=SCREENS[screen]
-    )
+    assert_snapshot(snap_compare, SCREENS[screen], size, theme, tmp_path)
