@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ipaddress
 import logging
 import signal
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
+from kmsworkbench.sandbox import keypool
 from kmsworkbench.sandbox.asgi import AppLimits, KmsApp, KmsAsgiApp
 from kmsworkbench.sandbox.http11 import protocol_class
 
@@ -74,6 +76,9 @@ class ServerLimits:
     latency: float = 0.0  # seconds added before each answer (serve --latency-ms)
     http: str = "httptools"  # uvicorn's HTTP implementation: "httptools" or "h11"
     loop: str = "uvloop"  # "uvloop" (when installed) or "asyncio"
+    # RSA key pairs kept ready per size (``keypool``); None: KMSWORKBENCH_RSA_POOL (default 4)
+    # for ``serve`` (serve_app_forever), off for background servers (tests, embedding).
+    rsa_pool: int | None = None
 
 
 class _Uvicorn(uvicorn.Server):
@@ -171,12 +176,15 @@ class KmsServer:
         return "https" if self.tls else "http"
 
     def run(self) -> None:
-        """Serve until :meth:`request_stop`, then stop gracefully and return."""
+        """Serve until :meth:`request_stop`, then stop gracefully and return. The RSA key
+        pool (``keypool``) runs while this serves."""
+        keypool.acquire(self.limits.rsa_pool or 0)
         try:
             if not self._stop_requested.is_set():
                 with asyncio.Runner(loop_factory=_loop_factory(self.limits.loop)) as runner:
                     runner.run(self._uvicorn.serve(sockets=[self.socket]))
         finally:
+            keypool.release()
             with contextlib.suppress(OSError):
                 self.socket.close()
             self.asgi.close()
@@ -349,7 +357,11 @@ def serve_app_forever(
     tls: TlsFiles | None = None,
 ) -> None:
     """Serve ``app`` until SIGINT or SIGTERM (handlers are installed when called from the main
-    thread), then stop gracefully: requests in flight are answered before this returns."""
+    thread), then stop gracefully: requests in flight are answered before this returns.
+    The RSA key pool is on unless ``limits.rsa_pool`` or KMSWORKBENCH_RSA_POOL says 0."""
+    limits = limits or ServerLimits()
+    if limits.rsa_pool is None:
+        limits = dataclasses.replace(limits, rsa_pool=keypool.size_from_env())
     server = KmsServer((host, port), app, limits, tls)
     previous: dict[int, object] = {}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from kmsworkbench.sandbox import errors as E
+from kmsworkbench.sandbox import keypool
 from kmsworkbench.sandbox.core import (
     Params,
     Request,
@@ -85,7 +86,9 @@ def _generate_pair(r: Request, p: Params, with_plaintext: bool) -> Response:
     if spec in NOT_IN_CHINA_KEY_SPECS and r.in_china:
         raise E.err("key_spec_not_in_china", parameter="KeyPairSpec", spec=spec)
     key = wrapping_key(r, p, pair=True)
-    pair = keypairs().generate(spec)  # outside any lock: this is the slow part
+    # A ready RSA pair while serving (``keypool``: made ahead, used once), else made now,
+    # outside any lock: this is the slow part.
+    pair = keypool.take(spec) or keypairs().generate(spec)
     out: Response = {
         "PrivateKeyCiphertextBlob": seal(r, key, pair.private_der, p.get("EncryptionContext")),
         "PublicKey": pair.public_der,
