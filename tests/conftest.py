@@ -17,6 +17,23 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return LoadGroupScheduling(config, log)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The scheduler above groups by an ``@group`` suffix of the test id, which xdist adds
+    only with ``--dist loadgroup``: add it under plain ``-n 2`` too. Without it the key sweep
+    ran on both workers, and each walked every screen to find the ones it was given (about
+    135 s of CPU twice). The scheduler starts the biggest group first, so the sweep begins
+    at once on one worker while the other takes the rest."""
+    if not hasattr(config, "workerinput"):  # not an xdist worker
+        return
+    for item in items:
+        mark = item.get_closest_marker("xdist_group")
+        if mark is None or item.nodeid.rfind("@") > item.nodeid.rfind("]"):
+            continue
+        name = mark.args[0] if mark.args else mark.kwargs.get("name", "default")
+        item._nodeid = f"{item.nodeid}@{name}"
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Keep the machine running the tests out of them: a private home for our files and
