@@ -23,6 +23,7 @@ from pathlib import Path
 from _peers import (
     aws_command,
     base_env,
+    compile_package,
     kmsworkbench_command,
     run_timed,
     served_env,
@@ -37,6 +38,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--spec", default="ECC_NIST_P256")
     opts = parser.parse_args()
+    compile_package()
     count = max(1, min(opts.count, 1000))
     with tempfile.TemporaryDirectory(prefix="kmswb-bench-count-") as tmp:
         root = Path(tmp)

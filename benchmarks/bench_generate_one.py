@@ -13,7 +13,15 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from _peers import aws_command, base_env, kmsworkbench_command, run_timed, served_env, start_server
+from _peers import (
+    aws_command,
+    base_env,
+    compile_package,
+    kmsworkbench_command,
+    run_timed,
+    served_env,
+    start_server,
+)
 from _report import alternate, report
 
 
@@ -22,6 +30,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--spec", default="ECC_NIST_P256")
     opts = parser.parse_args()
+    compile_package()
     with tempfile.TemporaryDirectory(prefix="kmswb-bench-one-") as tmp:
         root = Path(tmp)
         folder = root / "sandbox"

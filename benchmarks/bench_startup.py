@@ -30,7 +30,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _peers import aws_command, base_env, kmsworkbench_command, sandbox_env, start_server
+from _peers import (
+    aws_command,
+    base_env,
+    compile_package,
+    kmsworkbench_command,
+    sandbox_env,
+    start_server,
+)
 from _report import alternate, report
 
 MARKER = "KEYS-LISTED"
@@ -113,6 +120,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="runs of each, alternating")
     opts = parser.parse_args()
+    compile_package()
 
     with tempfile.TemporaryDirectory(prefix="kmswb-bench-startup-") as tmp:
         root = Path(tmp)

@@ -55,6 +55,17 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_path(APP_NAME))
 
 
+def cache_dir() -> Path:
+    """Files kept only to start faster (a copy of botocore's parsed data); removable at any
+    time. Not created here."""
+    home = _home_override()
+    if home is not None:
+        return home / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_path(APP_NAME))
+
+
 def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
     """Create ``path`` and every missing parent as 0700 folders, whatever the umask (mkdir's
     mode is masked by it, and ``parents=True`` ignores the mode); tighten ``path`` itself if

@@ -23,15 +23,21 @@ import hashlib
 from typing import Any
 
 from kmsworkbench.cli import UsageError
-from kmsworkbench.commands._blobs import read_blob, read_text_param
+from kmsworkbench.commands._blobs import read_blob
 from kmsworkbench.commands._library import get_pair, open_library
 from kmsworkbench.commands._output import emit, guarded, print_error
+from kmsworkbench.commands._register import Run, add_command, encryption_context_param
 
 EXIT_INVALID_SIGNATURE = 1
 
 
-def _pair_arg(p: argparse.ArgumentParser) -> None:
+def _pair_command(
+    subparsers: Any, name: str, parents: list[argparse.ArgumentParser], func: Run, help: str
+) -> argparse.ArgumentParser:
+    """A sub-command that works with a pair of the library (``--pair NAME``)."""
+    p = add_command(subparsers, name, parents, func, help)
     p.add_argument("--pair", required=True, metavar="NAME", help="a pair of the library")
+    return p
 
 
 def _decrypt_args(p: argparse.ArgumentParser) -> None:
@@ -56,70 +62,71 @@ def _sm2_id_arg(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    sign = subparsers.add_parser(
+    sign = _pair_command(
+        subparsers,
         "sign",
-        parents=parents,
-        help="sign a message with a pair's private key (decrypted through KMS Decrypt)",
+        parents,
+        run_sign,
+        "sign a message with a pair's private key (decrypted through KMS Decrypt)",
     )
-    _pair_arg(sign)
     sign.add_argument("--message", required=True, help="TEXT, file://F or fileb://F")
     sign.add_argument("--message-type", choices=("RAW", "DIGEST"), default="RAW", type=str.upper)
     sign.add_argument("--signing-algorithm", help="default: the first the spec offers")
     _sm2_id_arg(sign)
     _decrypt_args(sign)
-    sign.set_defaults(func=run_sign)
 
-    verify = subparsers.add_parser(
-        "verify", parents=parents, help="verify a signature with a pair's public key (no KMS call)"
+    verify = _pair_command(
+        subparsers,
+        "verify",
+        parents,
+        run_verify,
+        "verify a signature with a pair's public key (no KMS call)",
     )
-    _pair_arg(verify)
     verify.add_argument("--message", required=True, help="TEXT, file://F or fileb://F")
     verify.add_argument("--message-type", choices=("RAW", "DIGEST"), default="RAW", type=str.upper)
     verify.add_argument("--signature", required=True, help="base64, file://F (base64) or fileb://F")
     verify.add_argument("--signing-algorithm", help="default: the first the spec offers")
     _sm2_id_arg(verify)
-    verify.set_defaults(func=run_verify)
 
-    enc = subparsers.add_parser(
+    enc = _pair_command(
+        subparsers,
         "encrypt",
-        parents=parents,
-        help="encrypt a test message with an RSA or SM2 pair's public key (no KMS call)",
+        parents,
+        run_encrypt,
+        "encrypt a test message with an RSA or SM2 pair's public key (no KMS call)",
     )
-    _pair_arg(enc)
     enc.add_argument("--plaintext", required=True, help="TEXT, file://F or fileb://F")
     enc.add_argument(
         "--encryption-algorithm", help="RSAES_OAEP_SHA_256 (default), RSAES_OAEP_SHA_1, SM2PKE"
     )
-    enc.set_defaults(func=run_encrypt)
 
-    dec = subparsers.add_parser(
+    dec = _pair_command(
+        subparsers,
         "decrypt",
-        parents=parents,
-        help="decrypt a test message with a pair's private key (decrypted through KMS Decrypt)",
+        parents,
+        run_decrypt,
+        "decrypt a test message with a pair's private key (decrypted through KMS Decrypt)",
     )
-    _pair_arg(dec)
     dec.add_argument("--ciphertext-blob", required=True, help="base64, file://F or fileb://F")
     dec.add_argument("--encryption-algorithm")
     _decrypt_args(dec)
-    dec.set_defaults(func=run_decrypt)
 
-    encap = subparsers.add_parser(
+    _pair_command(
+        subparsers,
         "encapsulate",
-        parents=parents,
-        help="ML-KEM: make a ciphertext and shared secret with a pair's public key",
+        parents,
+        run_encapsulate,
+        "ML-KEM: make a ciphertext and shared secret with a pair's public key",
     )
-    _pair_arg(encap)
-    encap.set_defaults(func=run_encapsulate)
-
-    decap = subparsers.add_parser(
+    decap = _pair_command(
+        subparsers,
         "decapsulate",
-        parents=parents,
-        help="ML-KEM: recover the shared secret with a pair's private key (via KMS Decrypt)",
+        parents,
+        run_decapsulate,
+        "ML-KEM: recover the shared secret with a pair's private key (via KMS Decrypt)",
     )
-    _pair_arg(decap)
     decap.add_argument("--ciphertext", required=True, help="base64, file://F or fileb://F")
     _decrypt_args(decap)
-    decap.set_defaults(func=run_decapsulate)
 
 
 # ------------------------------------------------------------------ helpers
@@ -140,18 +147,10 @@ def _spec(record: Any) -> Any:
 
 def _decrypt_context(args: argparse.Namespace, record: Any) -> dict[str, str]:
     """The encryption context for the Decrypt: ``--encryption-context`` or the stored one."""
-    from kmsworkbench.service import ContextParseError, parse_encryption_context
-
     given = getattr(args, "encryption_context", None)
     if given is None:
         return dict(record.encryption_context)
-    text = read_text_param("--encryption-context", given)
-    try:
-        return parse_encryption_context(text)
-    except ContextParseError as exc:
-        raise UsageError(
-            f"Error parsing parameter '--encryption-context': {exc}\n{exc.pointer()}"
-        ) from None
+    return encryption_context_param(given)
 
 
 def _private_key(args: argparse.Namespace, record: Any) -> bytes:

@@ -21,6 +21,7 @@ from kmsworkbench.cli import UsageError
 from kmsworkbench.commands._blobs import read_text_param
 from kmsworkbench.commands._library import open_library
 from kmsworkbench.commands._output import emit, guarded, note
+from kmsworkbench.commands._register import encryption_context_param
 
 if TYPE_CHECKING:
     from kmsworkbench.pairs import PairRecord
@@ -135,17 +136,9 @@ def _apply_cli_input(args: argparse.Namespace) -> None:
 
 
 def _context(args: argparse.Namespace) -> dict[str, str]:
-    from kmsworkbench.service import ContextParseError, parse_encryption_context
-
     if args.encryption_context is None:
         return {}
-    text = read_text_param("--encryption-context", args.encryption_context)
-    try:
-        return parse_encryption_context(text)
-    except ContextParseError as exc:
-        raise UsageError(
-            f"Error parsing parameter '--encryption-context': {exc}\n{exc.pointer()}"
-        ) from None
+    return encryption_context_param(args.encryption_context)
 
 
 def _default_name(spec: str) -> str:
@@ -207,12 +200,13 @@ def run(args: argparse.Namespace) -> int:
     if args.save or args.resume:
         raise UsageError("--save and --resume go with --count N --out-dir DIR (a batch)")
 
-    from kmsworkbench.pairs import validate_name
     from kmsworkbench.service import Backend, KmsSession
 
-    library = open_library(args)
     save = not args.no_save and not args.dry_run
-    if save and args.name:
+    library = open_library(args) if save else None
+    if library is not None and args.name:
+        from kmsworkbench.pairs import validate_name
+
         problem = validate_name(args.name)
         if problem:
             raise UsageError(problem)
@@ -230,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
             dry_run=bool(args.dry_run),
         )
         label = session.label()
-    if save:
+    if library is not None:
         record = library.add(
             _pair_record(args.name or _default_name(result.key_pair_spec), result, context, label),
             unique=not args.name,

@@ -24,64 +24,64 @@ from kmsworkbench import paths
 from kmsworkbench.cli import EXIT_OK, EXIT_OTHER, UsageError
 from kmsworkbench.commands._blobs import write_file
 from kmsworkbench.commands._output import emit, guarded, note
+from kmsworkbench.commands._register import add_command
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
-    check = sub.add_parser(
+    add_command(
+        sub,
         "check",
-        parents=parents,
-        help="check the sandbox store (SQLite integrity_check), read-only",
+        parents,
+        run_check,
+        "check the sandbox store (SQLite integrity_check), read-only",
     )
-    check.set_defaults(func=run_check)
-
-    backup = sub.add_parser(
-        "backup",
-        parents=parents,
-        help="write an encrypted, consistent copy of the sandbox (works while serve runs)",
-        description="Write the whole sandbox store to FILE, encrypted under a passphrase "
-        "(scrypt, then AES-256-GCM). Restore it with 'kmsworkbench sandbox restore FILE'.",
-    )
-    backup.add_argument("file", metavar="FILE")
-    _passphrase_option(backup)
-    backup.set_defaults(func=run_backup)
-
-    restore = sub.add_parser(
-        "restore",
-        parents=parents,
-        help="restore a backup into a new or empty folder (--data-dir)",
-        description="Restore a backup made by 'sandbox backup' into the data folder, which "
-        "must be new or empty. Everything is checked before anything is written.",
-    )
-    restore.add_argument("file", metavar="FILE")
-    _passphrase_option(restore)
-    restore.set_defaults(func=run_restore)
-
-    seal = sub.add_parser(
+    for name, func, help, description in (
+        (
+            "backup",
+            run_backup,
+            "write an encrypted, consistent copy of the sandbox (works while serve runs)",
+            "Write the whole sandbox store to FILE, encrypted under a passphrase (scrypt, "
+            "then AES-256-GCM). Restore it with 'kmsworkbench sandbox restore FILE'.",
+        ),
+        (
+            "restore",
+            run_restore,
+            "restore a backup into a new or empty folder (--data-dir)",
+            "Restore a backup made by 'sandbox backup' into the data folder, which must be "
+            "new or empty. Everything is checked before anything is written.",
+        ),
+    ):
+        with_file = add_command(sub, name, parents, func, help, description)
+        with_file.add_argument("file", metavar="FILE")
+        _passphrase_option(with_file)
+    seal = add_command(
+        sub,
         "encrypt-at-rest",
-        parents=parents,
-        help="keep the sandbox's key material encrypted in the store under a passphrase",
-        description="Encrypt the key material in the store under a key derived from a "
-        "passphrase (scrypt, AES-256-GCM). Every later open asks for it once per run, or "
-        "reads it from the variable named by --passphrase-env.",
+        parents,
+        run_encrypt_at_rest,
+        "keep the sandbox's key material encrypted in the store under a passphrase",
+        "Encrypt the key material in the store under a key derived from a passphrase "
+        "(scrypt, AES-256-GCM). Every later open asks for it once per run, or reads it from "
+        "the variable named by --passphrase-env.",
     )
     _passphrase_option(seal)
-    seal.set_defaults(func=run_encrypt_at_rest)
-    unseal = sub.add_parser(
+    add_command(
+        sub,
         "decrypt-at-rest",
-        parents=parents,
-        help="store the key material plain again (asks for the passphrase)",
+        parents,
+        run_decrypt_at_rest,
+        "store the key material plain again (asks for the passphrase)",
     )
-    unseal.set_defaults(func=run_decrypt_at_rest)
-
-    reset = sub.add_parser(
+    reset = add_command(
+        sub,
         "reset",
-        parents=parents,
-        help="delete the sandbox (keys, aliases, grants) after a confirmation",
-        description="Delete the sandbox store: every key goes, and pairs made with them no "
-        "longer decrypt. Make a backup first ('kmsworkbench sandbox backup FILE').",
+        parents,
+        run_reset,
+        "delete the sandbox (keys, aliases, grants) after a confirmation",
+        "Delete the sandbox store: every key goes, and pairs made with them no longer "
+        "decrypt. Make a backup first ('kmsworkbench sandbox backup FILE').",
     )
     reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    reset.set_defaults(func=run_reset)
 
 
 def _passphrase_option(parser: argparse.ArgumentParser) -> None:

@@ -35,10 +35,10 @@ RANGE_OVERRIDES: dict[tuple[str, str], tuple[int, int]] = {
 def botocore_loader() -> Any:  # botocore.loaders.Loader
     """One botocore data loader for the process. It caches what it has read, so the KMS model,
     endpoints and partitions are parsed once: here, and for every in-process sandbox client
-    (``inprocess.make_client`` gives its sessions this loader)."""
-    import botocore.loaders
+    (``inprocess.make_client`` gives its sessions this loader); see kmsworkbench.botodata."""
+    from kmsworkbench import botodata
 
-    return botocore.loaders.create_loader()
+    return botodata.loader()
 
 
 @functools.cache

@@ -78,7 +78,12 @@ class KmsSession:
         # s3transfer and its resource layer, about 0.15 s of every one-shot command's start.
         import botocore.session
 
+        from kmsworkbench import botodata
+
         session = botocore.session.Session(profile=self.backend.profile)
+        if not botodata.wants_own_loader(session):
+            # The process's loader: the model files parsed once, and cached between runs.
+            session.register_component("data_loader", botodata.loader())
         if self.backend.region:
             session.set_config_variable("region", self.backend.region)
         return session

@@ -1,5 +1,8 @@
 """The Textual app: the shell (header with the backend, footer, help, command palette, error
-modal, themes) and the entry point ``run(args)`` that ``cli.py`` calls with no command.
+modal, themes), the session for the backend and switching it. Beside it: the app's own
+actions (tui/actions.py), logging in again (tui/login_again.py), what lessons ask of the app
+(tui/lessons_host.py) and the entry point ``run(args)`` that ``cli.py`` calls with no command
+(tui/launch.py; importable from here too).
 
 Rules kept here (DESIGN.md, "The TUI"): every KMS call runs in a thread worker and reports
 back by message; a failed worker goes to :meth:`WorkbenchApp.show_error`, the one error
@@ -9,9 +12,7 @@ client lazily, inside the first worker).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,21 +28,15 @@ from textual.worker import Worker, WorkerState
 
 from kmsworkbench import config, paths
 from kmsworkbench.service import Backend, KmsSession
+from kmsworkbench.tui.actions import AppActions
 from kmsworkbench.tui.commands import WorkbenchCommands
 from kmsworkbench.tui.errors import describe_error
-from kmsworkbench.tui.relogin import (
-    AwsFinder,
-    LoginOffer,
-    LoginRunner,
-    find_aws,
-    login_command,
-    login_offer,
-    run_login,
-)
+from kmsworkbench.tui.lessons_host import LessonsHost
+from kmsworkbench.tui.login_again import LoginAgain
+from kmsworkbench.tui.relogin import AwsFinder, LoginRunner, find_aws, login_offer, run_login
 from kmsworkbench.tui.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
-    from kmsworkbench.lessons import Catalogue, Lesson, LessonRun
     from kmsworkbench.pairs import PairLibrary
     from kmsworkbench.service.journal import JournalEntry
 
@@ -74,7 +69,7 @@ class BackendChanged(Message):
     """The app switched to another backend; screens that show KMS data reload."""
 
 
-class WorkbenchApp(TypeAheadApp):
+class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
     """kmsworkbench: choose a KMS key, generate a data key pair, keep it."""
 
     TITLE = "kmsworkbench"
@@ -331,56 +326,6 @@ class WorkbenchApp(TypeAheadApp):
 
         self.push_screen(ErrorModal(details, login=offer), closed)
 
-    # -- logging in again ----------------------------------------------------------------
-
-    def _run_in_terminal(self, command: list[str]) -> int | None:
-        """Run ``command`` with the terminal handed over (the app suspended). None when the
-        terminal cannot be handed over (e.g. the app runs in a browser). Headless (tests)
-        there is no terminal to hand over, so the runner is called directly."""
-        from textual.app import SuspendNotSupported
-
-        try:
-            with self.suspend():
-                return self.login_runner(command)
-        except SuspendNotSupported:
-            if self.is_headless:
-                return self.login_runner(command)
-            return None
-
-    def log_in_again(self, offer: LoginOffer) -> None:
-        """``aws sso login --profile NAME`` in the terminal, then a new session and the keys
-        listed again."""
-        if offer.aws_executable is None:
-            self.notify(
-                f"Run {offer.command} in another terminal, then retry.",
-                title="AWS CLI not found",
-                severity="warning",
-            )
-            return
-        command = login_command(offer.profile, offer.aws_executable)
-        status = self._run_in_terminal(command)
-        if status is None:
-            self.notify(
-                f"This terminal cannot be handed over: run {offer.command} in another "
-                "terminal, then retry.",
-                title="Log in",
-                severity="warning",
-                timeout=15,
-            )
-            return
-        if status != 0:
-            self.notify(
-                f"{offer.command} exited with status {status}; the session is unchanged.",
-                title="Log in failed",
-                severity="error",
-                timeout=15,
-            )
-            return
-        self.renew_session()
-        self.notify(
-            f"Logged in with profile {offer.profile}; listing the keys again.", title="Log in"
-        )
-
     def report_worker_state(self, event: Worker.StateChanged) -> None:
         """Screens forward their workers' state changes here (Worker.StateChanged does not
         bubble)."""
@@ -390,136 +335,7 @@ class WorkbenchApp(TypeAheadApp):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_worker_state(event)
 
-    # -- actions -------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Library and Activity are not offered on their own screens."""
-        from kmsworkbench.tui.screens.activity import ActivityScreen
-        from kmsworkbench.tui.screens.library import LibraryScreen
-
-        if not self.screen_stack:
-            return True
-        if action == "library" and isinstance(self.screen, LibraryScreen):
-            return False
-        if action == "activity" and isinstance(self.screen, ActivityScreen):
-            return False
-        return True
-
-    def copy_with_notice(self, text: str, what: str) -> None:
-        self.copy_to_clipboard(text)
-        self.notify(f"{what} copied to the clipboard", title="Copied")
-
-    def action_help(self) -> None:
-        from kmsworkbench.tui.screens.modals import HelpScreen
-
-        if isinstance(self.screen, HelpScreen):
-            return
-        self.push_screen(HelpScreen(self.screen))
-
-    def action_switch_backend(self, focus: str = "") -> None:
-        from kmsworkbench.tui.screens.backend import BackendScreen
-
-        if isinstance(self.screen, BackendScreen):
-            return
-
-        def chosen(backend: Backend | None) -> None:
-            if backend is not None:
-                self.switch_backend(backend)
-
-        self.push_screen(
-            BackendScreen(self.backend, focus=focus, sandbox_dir=self.last_sandbox_dir), chosen
-        )
-
-    def action_activity(self) -> None:
-        from kmsworkbench.tui.screens.activity import ActivityScreen
-
-        if not isinstance(self.screen, ActivityScreen):
-            self.push_screen(ActivityScreen())
-
-    def action_audit(self) -> None:
-        """This app's calls as the sandbox's trail recorded them."""
-        from kmsworkbench.tui.screens.access import AuditScreen
-
-        if not isinstance(self.screen, AuditScreen):
-            self.push_screen(AuditScreen())
-
-    def action_library(self) -> None:
-        """Show the library of pairs: back to it when it is open under this screen,
-        otherwise opened on top (with the pair of the current screen highlighted)."""
-        from kmsworkbench.tui.screens.library import LibraryScreen
-
-        if isinstance(self.screen, LibraryScreen):
-            return
-        if any(isinstance(s, LibraryScreen) for s in self.screen_stack):
-            while not isinstance(self.screen, LibraryScreen):
-                self.pop_screen()
-            return
-        record = getattr(self.screen, "record", None)
-        self.push_screen(LibraryScreen(select=getattr(record, "name", None)))
-
-    def action_lessons(self) -> None:
-        from kmsworkbench.tui.screens.lessons import LessonsScreen
-
-        if not isinstance(self.screen, LessonsScreen):
-            self.push_screen(LessonsScreen())
-
-    # -- lessons: each runs on its own sandbox under the data folder ----------------------
-
-    def lesson_catalogue(self) -> Catalogue:
-        from kmsworkbench.lessons import load_catalogue
-
-        return load_catalogue(self.lessons_dir)
-
-    def _lessons_root(self) -> Path:
-        return paths.data_dir() / "lessons"
-
-    def lessons_export_dir(self) -> Path:
-        return paths.data_dir() / "exports"
-
-    def lesson_progress(self) -> dict[str, set[int]]:
-        from kmsworkbench.lessons.progress import load_progress
-
-        try:
-            return load_progress(paths.data_dir())
-        except ValueError as exc:
-            self.notify(
-                f"{exc}; starting from no progress", title="Lesson progress", severity="warning"
-            )
-            return {}
-
-    def save_lesson_progress(self, lesson_id: str, done: set[int]) -> None:
-        from kmsworkbench.lessons.progress import save_progress
-
-        progress = self.lesson_progress()
-        progress[lesson_id] = set(done)
-        try:
-            save_progress(paths.data_dir(), progress)
-        except OSError as exc:
-            self.notify(f"Progress not saved: {exc.strerror or exc}", severity="warning")
-
-    def new_lesson_run(self, lesson: Lesson) -> LessonRun:
-        from kmsworkbench.lessons import LessonRun
-        from kmsworkbench.service import Journal
-
-        folder = self._lessons_root() / lesson.id
-        backend = Backend(kind="sandbox", data_dir=folder)
-        return LessonRun(lesson, KmsSession(backend, Journal()), folder)
-
-    def action_copy_aws_cli(self) -> None:
-        """Copy the aws-cli command of what the current screen shows (the generate preview,
-        the highlighted activity entry) or of the last KMS call."""
-        provider = getattr(self.screen, "aws_cli_for_copy", None)
-        command = provider() if callable(provider) else None
-        if command is None:
-            with self._activity_lock:
-                command = self.activity[-1].aws_cli if self.activity else None
-        if not command:
-            self.notify("No KMS call has been made yet.", title="Nothing to copy")
-            return
-        self.copy_with_notice(command, "aws-cli command")
-
-    def action_set_theme(self, name: str) -> None:
-        self.theme = name
+    # -- actions (the rest: tui/actions.py) -------------------------------------------------
 
     async def action_quit(self) -> None:
         self._close_session(self.session)
@@ -534,46 +350,14 @@ def _shorten_home(text: str) -> str:
     return text
 
 
-def _backend_option_given(args: argparse.Namespace) -> bool:
-    import os
+# The entry point lives in tui/launch.py; these names stay importable from here.
+from kmsworkbench.tui.launch import backend_from_settings, run  # noqa: E402
 
-    names = ("data_dir", "endpoint_url", "aws", "profile", "region")
-    return any(getattr(args, n, None) for n in names) or bool(
-        os.environ.get("AWS_ENDPOINT_URL_KMS")
-    )
-
-
-def backend_from_settings(args: argparse.Namespace, settings: config.Settings) -> Backend:
-    """``Backend.from_args(args)``; when no backend option was given, the remembered one."""
-    if _backend_option_given(args):
-        return Backend.from_args(args)
-    saved = settings.backend
-    remembered = argparse.Namespace(**vars(args))
-    if saved.kind == "aws":
-        remembered.aws = True
-        remembered.profile = saved.profile
-        remembered.region = saved.region
-    elif saved.kind == "endpoint" and saved.endpoint_url:
-        remembered.endpoint_url = saved.endpoint_url
-        remembered.profile = saved.profile
-        remembered.region = saved.region
-    else:
-        remembered.data_dir = saved.data_dir
-        remembered.region = saved.region
-    return Backend.from_args(remembered)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Start the TUI (``kmsworkbench`` with no command). Returns the exit code."""
-    settings = config.load()
-    backend = backend_from_settings(args, settings)
-    problem = backend.store_problem()
-    if problem is not None:  # never start on a damaged sandbox store
-        sys.stderr.write(f"kmsworkbench: {problem}\n")
-        return 1
-    lessons = getattr(args, "lessons", None)
-    app = WorkbenchApp(
-        backend=backend, settings=settings, lessons_dir=Path(lessons) if lessons else None
-    )
-    result = app.run()
-    return int(result or 0)
+__all__ = [
+    "AccountKnown",
+    "BackendChanged",
+    "JournalAppended",
+    "WorkbenchApp",
+    "backend_from_settings",
+    "run",
+]

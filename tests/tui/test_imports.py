@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,44 @@ def test_default_is_the_sandbox(isolated_home: Path) -> None:
     backend = backend_from_settings(_args(), config.Settings())
     assert backend.kind == "sandbox"
     assert backend.resolved_data_dir == isolated_home
+
+
+def test_the_key_list_comes_up_without_the_other_screens_modules(tmp_path: Path) -> None:
+    """The footer asks check_action on every refresh; answering it must not import the
+    library screen (and with it the key pair code and cryptography's serialisation) on the
+    way to the key list."""
+    code = (
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from kmsworkbench import config\n"
+        "from kmsworkbench.service import Backend\n"
+        "from kmsworkbench.tui.app import WorkbenchApp\n"
+        "async def main():\n"
+        "    app = WorkbenchApp(Backend(kind='sandbox', data_dir=Path(sys.argv[1])),\n"
+        "                       settings=config.Settings(), persist_settings=False)\n"
+        "    async with app.run_test(size=(120, 40)) as pilot:\n"
+        "        for _ in range(400):\n"
+        "            await pilot.pause(0.01)\n"
+        "            index = getattr(app.screen, 'index', None)\n"
+        "            if index is not None and len(index) and not app.screen.loading_keys:\n"
+        "                break\n"
+        "        else:\n"
+        "            raise SystemExit('the key list never loaded')\n"
+        "        assert app.check_action('library', ()) and app.check_action('activity', ())\n"
+        "    names = ('kmsworkbench.tui.screens.library', 'kmsworkbench.tui.screens.export',\n"
+        "             'kmsworkbench.keypairs')\n"
+        "    print(','.join(n for n in names if n in sys.modules))\n"
+        "asyncio.run(main())\n"
+    )
+    from kmsworkbench.sandbox import Sandbox
+
+    Sandbox.open(tmp_path / "sandbox").close()  # seeded first (seeding makes key pairs)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "sandbox")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "KMSWORKBENCH_HOME": str(tmp_path / "home")},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == ""
