@@ -64,8 +64,7 @@ def test_default_is_the_sandbox(isolated_home: Path) -> None:
 
 def test_the_key_list_comes_up_without_the_other_screens_modules(tmp_path: Path) -> None:
     """The footer asks check_action on every refresh; answering it must not import the
-    library screen (and with it the key pair code and cryptography's serialisation) on the
-    way to the key list."""
+    library screen (and with it the export screen) on the way to the key list."""
     code = (
         "import asyncio, sys\n"
         "from pathlib import Path\n"
@@ -84,8 +83,7 @@ def test_the_key_list_comes_up_without_the_other_screens_modules(tmp_path: Path)
         "        else:\n"
         "            raise SystemExit('the key list never loaded')\n"
         "        assert app.check_action('library', ()) and app.check_action('activity', ())\n"
-        "    names = ('kmsworkbench.tui.screens.library', 'kmsworkbench.tui.screens.export',\n"
-        "             'kmsworkbench.keypairs')\n"
+        "    names = ('kmsworkbench.tui.screens.library', 'kmsworkbench.tui.screens.export')\n"
         "    print(','.join(n for n in names if n in sys.modules))\n"
         "asyncio.run(main())\n"
     )
