@@ -19,6 +19,7 @@ from kmsworkbench.sandbox.core import (
 )
 from kmsworkbench.sandbox.core.checks import (
     algorithms,
+    check_algorithm,
     check_grant_tokens,
     check_state,
     check_symmetric,
@@ -26,6 +27,7 @@ from kmsworkbench.sandbox.core.checks import (
     dry_run,
     manageable_key,
     no_recipient,
+    usable_key,
 )
 from kmsworkbench.sandbox.core.context import CHINA_REGIONS, DAY, REGION_RE, Request, partition_of
 from kmsworkbench.sandbox.core.keys import authorize, insert_key, resolve_key
@@ -45,6 +47,7 @@ __all__ = [
     "Request",
     "Response",
     "algorithms",
+    "check_algorithm",
     "authorize",
     "check_grant_tokens",
     "check_state",
@@ -58,6 +61,7 @@ __all__ = [
     "manageable_key",
     "new_material_id",
     "no_recipient",
+    "usable_key",
     "operation",
     "operations",
     "page",

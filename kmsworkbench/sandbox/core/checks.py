@@ -73,6 +73,26 @@ def algorithms(key: KeyRecord) -> list[str]:
     return algorithms_of(key.key_spec, key.key_usage)
 
 
+def check_algorithm(key: KeyRecord, algorithm: str) -> None:
+    """The key's spec supports ``algorithm`` (IncompatibleKeyAlgorithm... otherwise)."""
+    if algorithm not in algorithms(key):
+        raise E.err("algorithm_incompatible", algorithm=algorithm, spec=key.key_spec)
+
+
+def usable_key(
+    r: Request, p: dict[str, Any], write: bool, usage: str, algorithm: str | None = None
+) -> KeyRecord:
+    """What every cryptographic operation on the key the request names (``KeyId``) checks
+    first, in AWS's order: the grant tokens, the key (resolved and authorized), its state
+    and key usage, then the ``algorithm`` it must support (when given)."""
+    check_grant_tokens(r, p.get("GrantTokens"))
+    key = resolve_key(r, p["KeyId"], write)
+    check_usable(r, key, usage)
+    if algorithm is not None:
+        check_algorithm(key, algorithm)
+    return key
+
+
 def dry_run(params: dict[str, Any]) -> None:
     if params.get("DryRun"):
         raise E.err("dry_run")

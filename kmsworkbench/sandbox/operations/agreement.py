@@ -14,15 +14,12 @@ from kmsworkbench.sandbox.core import (
     Params,
     Request,
     Response,
-    algorithms,
-    check_grant_tokens,
-    check_usable,
     dry_run,
     keypairs,
     no_recipient,
     operation,
-    resolve_key,
     tx,
+    usable_key,
 )
 from kmsworkbench.sandbox.store import KeyRecord
 
@@ -47,16 +44,9 @@ def derive_shared_secret(r: Request, p: Params) -> Response:
     no_recipient(p)
 
     def work(write: bool) -> KeyRecord:
-        check_grant_tokens(r, p.get("GrantTokens"))
-        key = resolve_key(r, p["KeyId"], write)
         # Keys in custom key stores (AWS_CLOUDHSM, EXTERNAL_KEY_STORE origins), which
         # DeriveSharedSecret does not support, are symmetric: the usage check refuses them.
-        check_usable(r, key, "KEY_AGREEMENT")
-        if p["KeyAgreementAlgorithm"] not in algorithms(key):
-            raise E.err(
-                "algorithm_incompatible", algorithm=p["KeyAgreementAlgorithm"], spec=key.key_spec
-            )
-        return key
+        return usable_key(r, p, write, "KEY_AGREEMENT", p["KeyAgreementAlgorithm"])
 
     key = tx(r, work)
     _check_peer_key(key, p["PublicKey"])

@@ -11,12 +11,12 @@ from kmsworkbench.sandbox.core import (
     algorithms,
     check_grant_tokens,
     check_state,
-    check_usable,
     dry_run,
     keypairs,
     operation,
     resolve_key,
     tx,
+    usable_key,
 )
 from kmsworkbench.sandbox.core.specs import (
     DIGEST_SIZES,
@@ -76,14 +76,7 @@ def signing_key(r: Request, p: Params) -> KeyRecord:
     """The checked SIGN_VERIFY key for Sign / Verify; DryRun answers here."""
 
     def work(write: bool) -> KeyRecord:
-        check_grant_tokens(r, p.get("GrantTokens"))
-        key = resolve_key(r, p["KeyId"], write)
-        check_usable(r, key, "SIGN_VERIFY")
-        if p["SigningAlgorithm"] not in algorithms(key):
-            raise E.err(
-                "algorithm_incompatible", algorithm=p["SigningAlgorithm"], spec=key.key_spec
-            )
-        return key
+        return usable_key(r, p, write, "SIGN_VERIFY", p["SigningAlgorithm"])
 
     key = tx(r, work)
     _check_message_type(p["SigningAlgorithm"], p.get("MessageType") or "RAW", p["Message"])

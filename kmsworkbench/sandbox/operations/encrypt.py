@@ -9,7 +9,7 @@ from kmsworkbench.sandbox.core import (
     Params,
     Request,
     Response,
-    algorithms,
+    check_algorithm,
     check_grant_tokens,
     check_usable,
     dry_run,
@@ -18,6 +18,7 @@ from kmsworkbench.sandbox.core import (
     operation,
     resolve_key,
     tx,
+    usable_key,
 )
 from kmsworkbench.sandbox.core.specs import OAEP_HASH, SM2PKE_MAX
 from kmsworkbench.sandbox.store import KeyRecord
@@ -46,8 +47,7 @@ def _max_plaintext(key: KeyRecord, algorithm: str) -> int:
 def check_encryption(
     key: KeyRecord, algorithm: str, plaintext: bytes, context: dict[str, str] | None
 ) -> None:
-    if algorithm not in algorithms(key):
-        raise E.err("algorithm_incompatible", algorithm=algorithm, spec=key.key_spec)
+    check_algorithm(key, algorithm)
     if key.key_spec == "SYMMETRIC_DEFAULT":
         return
     if context:
@@ -69,9 +69,7 @@ def encrypt_with(
 @operation("Encrypt")
 def encrypt(r: Request, p: Params) -> Response:
     def work(write: bool) -> tuple[KeyRecord, str]:
-        check_grant_tokens(r, p.get("GrantTokens"))
-        key = resolve_key(r, p["KeyId"], write)
-        check_usable(r, key, "ENCRYPT_DECRYPT")
+        key = usable_key(r, p, write, "ENCRYPT_DECRYPT")
         algorithm = p.get("EncryptionAlgorithm") or "SYMMETRIC_DEFAULT"
         check_encryption(key, algorithm, p["Plaintext"], p.get("EncryptionContext"))
         dry_run(p)
@@ -112,8 +110,7 @@ def decrypt_source(
         if named is None:
             raise E.err("asymmetric_needs_key_id")
         check_usable(r, named, "ENCRYPT_DECRYPT")
-        if algorithm not in algorithms(named):
-            raise E.err("algorithm_incompatible", algorithm=algorithm, spec=named.key_spec)
+        check_algorithm(named, algorithm)
         return named, algorithm, None, None
     try:
         header = blobfmt.parse(blob)
@@ -201,8 +198,7 @@ def re_encrypt(r: Request, p: Params) -> Response:
         )
         dest = resolve_key(r, p["DestinationKeyId"], write, action="ReEncryptTo")
         check_usable(r, dest, "ENCRYPT_DECRYPT")
-        if dest_algorithm not in algorithms(dest):
-            raise E.err("algorithm_incompatible", algorithm=dest_algorithm, spec=dest.key_spec)
+        check_algorithm(dest, dest_algorithm)
         return source, algorithm, plaintext, material_id, dest
 
     source, algorithm, plaintext, material_id, dest = tx(r, work)

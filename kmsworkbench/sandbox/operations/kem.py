@@ -14,14 +14,11 @@ from kmsworkbench.sandbox.core import (
     Params,
     Request,
     Response,
-    algorithms,
-    check_grant_tokens,
-    check_usable,
     dry_run,
     keypairs,
     operation,
-    resolve_key,
     tx,
+    usable_key,
 )
 from kmsworkbench.sandbox.store import KeyRecord
 
@@ -33,14 +30,7 @@ def _kem_key(r: Request, p: Params) -> KeyRecord:
         raise E.err("operation_not_in_china", operation=r.operation)
 
     def work(write: bool) -> KeyRecord:
-        check_grant_tokens(r, p.get("GrantTokens"))
-        key = resolve_key(r, p["KeyId"], write)
-        check_usable(r, key, "ENCAPSULATE_DECAPSULATE")
-        if p["EncapsulationAlgorithm"] not in algorithms(key):
-            raise E.err(
-                "algorithm_incompatible", algorithm=p["EncapsulationAlgorithm"], spec=key.key_spec
-            )
-        return key
+        return usable_key(r, p, write, "ENCAPSULATE_DECAPSULATE", p["EncapsulationAlgorithm"])
 
     return tx(r, work)
 

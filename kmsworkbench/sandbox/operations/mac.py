@@ -10,26 +10,17 @@ from kmsworkbench.sandbox.core import (
     Params,
     Request,
     Response,
-    algorithms,
-    check_grant_tokens,
-    check_usable,
     dry_run,
     operation,
-    resolve_key,
     tx,
+    usable_key,
 )
 from kmsworkbench.sandbox.store import KeyRecord
 
 
 def _mac(r: Request, p: Params) -> tuple[KeyRecord, bytes]:
     def work(write: bool) -> KeyRecord:
-        check_grant_tokens(r, p.get("GrantTokens"))
-        key = resolve_key(r, p["KeyId"], write)
-        check_usable(r, key, "GENERATE_VERIFY_MAC")
-        if p["MacAlgorithm"] not in algorithms(key):
-            raise E.err(
-                "algorithm_incompatible", algorithm=p["MacAlgorithm"], spec=key.key_spec
-            )  # aws-recorded
+        key = usable_key(r, p, write, "GENERATE_VERIFY_MAC", p["MacAlgorithm"])  # aws-recorded
         dry_run(p)
         return key
 
