@@ -20,6 +20,7 @@ import string
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kmsworkbench.sandbox import enforce, protocol
@@ -51,6 +52,16 @@ def check_region(region: str) -> str:
     if not isinstance(region, str) or not REGION_RE.match(region):
         raise ValueError(f"not an AWS Region name: {region!r} (e.g. us-east-1, cn-north-1)")
     return region
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What :meth:`Sandbox.prepare_call` read for one signed request."""
+
+    access_key_id: str
+    secret: str | None = field(repr=False)
+    caller: enforce.Caller | None
+    now: float
 
 
 class Sandbox:
@@ -129,6 +140,17 @@ class Sandbox:
         with self.store.transaction():
             return enforce.secret_for(self.store, access_key_id)
 
+    def prepare_call(self, access_key_id: str) -> Prepared:
+        """For a server checking a signature: the secret of ``access_key_id`` and, in the
+        same read transaction, who that is and the sandbox clock's time, which
+        :meth:`handle` then takes as ``prepared`` instead of reading them again."""
+        with self.store.transaction():
+            secret = enforce.secret_for(self.store, access_key_id)
+            if secret is None:
+                return Prepared(access_key_id, None, None, 0.0)
+            who = enforce.identify(self.store, self.account_id, self.partition, access_key_id)
+            return Prepared(access_key_id, secret, who, self.engine.clock.now())
+
     def credentials_of(self, ref: str) -> tuple[str, str]:
         """(access key id, secret) of "root", an account id, NAME or ACCOUNT/NAME."""
         from kmsworkbench.sandbox.directory import credentials_of
@@ -150,6 +172,7 @@ class Sandbox:
         source_ip: str = "127.0.0.1",
         user_agent: str = "",
         secure: bool | None = None,
+        prepared: Prepared | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one KMS JSON 1.1 request (``target`` is the X-Amz-Target header).
         ``region`` (default: this Sandbox's) lets one Sandbox answer clients of several
@@ -168,10 +191,19 @@ class Sandbox:
         except Exception:  # handle never raises
             return protocol.error_response(errors.err("region_unprepared", region=use))
         try:
-            # Who calls and the sandbox clock's time of the call, in one read transaction.
-            with self.store.transaction():
-                who = enforce.identify(self.store, self.account_id, self.partition, access_key_id)
-                now = self.engine.clock.now()
+            if (
+                prepared is not None
+                and prepared.caller is not None
+                and prepared.access_key_id == access_key_id
+            ):
+                who, now = prepared.caller, prepared.now
+            else:
+                # Who calls and the sandbox clock's time of the call, in one read transaction.
+                with self.store.transaction():
+                    who = enforce.identify(
+                        self.store, self.account_id, self.partition, access_key_id
+                    )
+                    now = self.engine.clock.now()
         except errors.KmsError as exc:
             return protocol.error_response(exc)
         except StoreError as exc:  # a damaged store: say which file and what to do

@@ -72,6 +72,7 @@ class Call:
     access_key: str  # the access key id that signed it
     client: str
     user_agent: str = ""
+    prepared: Any = None  # what the app read while the signature was checked
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _answer_kms(app: KmsApp, call: Call) -> Answer:
             access_key_id=call.access_key,
             source_ip=call.client,
             user_agent=call.user_agent,
+            prepared=call.prepared,
         )
     return app.handle(call.target, call.body, call.region)
 
@@ -307,10 +309,20 @@ class KmsAsgiApp:
     ) -> Answer:
         request_id = str(uuid.uuid4())
         json_headers = {"x-amzn-RequestId": request_id, "Content-Type": JSON_CONTENT_TYPE}
+        prepared: list[Any] = []
+        prepare = getattr(self.app, "prepare_call", None)
+
+        def secret_for(access_key: str) -> str | None:
+            if prepare is None:
+                return self._secret_for(access_key)
+            # The Sandbox reads the secret, the caller and its clock in one transaction.
+            prepared.append(prepare(access_key))
+            return prepared[-1].secret  # type: ignore[no-any-return]
+
         try:
             verified = sigv4.verify_request(
                 signed,
-                self._secret_for,
+                secret_for,
                 region=region_is_valid,
                 service=route.service if route is not None else DEFAULT_SERVICE,
             )
@@ -327,7 +339,15 @@ class KmsAsgiApp:
             )
             return 400, json_headers, error_body("UnknownOperationException", message)
         agent = next((v for k, v in signed.headers if k.lower() == "user-agent"), "")
-        call = Call(target, signed.body, verified.region, verified.access_key, client, agent)
+        call = Call(
+            target,
+            signed.body,
+            verified.region,
+            verified.access_key,
+            client,
+            agent,
+            prepared[-1] if prepared else None,
+        )
         try:
             status, headers, payload = route.answer(self.app, call)
         except Exception:  # the engine promises not to raise; never let a bug kill a worker

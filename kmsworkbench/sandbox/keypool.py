@@ -29,8 +29,10 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from kmsworkbench.keypairs.generate import GeneratedKeyPair
+if TYPE_CHECKING:  # the key pair code loads when a pool first generates, not at import
+    from kmsworkbench.keypairs.generate import GeneratedKeyPair
 
 logger = logging.getLogger("kmsworkbench.sandbox")
 

@@ -21,6 +21,7 @@ and fails closed, and says so.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -94,6 +95,7 @@ def is_known_key(key: str) -> bool:
 # --- matching primitives ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """``*`` any run of characters, ``?`` any one; everything else literal."""
     parts = ["^"]

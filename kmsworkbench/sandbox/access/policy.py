@@ -14,6 +14,7 @@ match a sandbox caller (no AWS service calls the sandbox).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -103,7 +104,20 @@ def _action(name: str, where: str) -> str:
 
 
 def parse(document: str | dict[str, Any], kind: str, name: str) -> Policy:
-    """Parse and validate a policy (``kind`` "key" needs a Principal in every statement)."""
+    """Parse and validate a policy (``kind`` "key" needs a Principal in every statement).
+    A policy text parsed before comes from a cache (every call evaluates the key's policy);
+    the Policy is immutable, and nobody may change its ``document``."""
+    if isinstance(document, str):
+        return _parse_text(document, kind, name)
+    return _parse(document, kind, name)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_text(document: str, kind: str, name: str) -> Policy:
+    return _parse(document, kind, name)
+
+
+def _parse(document: str | dict[str, Any], kind: str, name: str) -> Policy:
     if isinstance(document, str):
         if len(document.encode("utf-8")) > MAX_KEY_POLICY_BYTES:
             raise PolicyError(f"the policy is larger than {MAX_KEY_POLICY_BYTES} bytes")
