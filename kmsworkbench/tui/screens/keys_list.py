@@ -174,12 +174,17 @@ class KeyListScreen(WorkbenchScreen):
     def _refilter(self) -> None:
         table = self.query_one(KeyTable)
         current = table.highlighted
+        before = self.index.matched_by.get(current.key_id) if current else None
         keys = self.index.filter(self.filter_text, hide_ineligible=self.hide_ineligible)
         self.matching = len(keys)
         # Every match is in the view: the table renders only the rows on screen.
         table.show(keys, keep_key=current.key_id if current else None)
         self._update_count()
-        self._update_detail(table.highlighted)
+        now = table.highlighted
+        if now is None or now is not current or self.index.matched_by.get(now.key_id) != before:
+            # The pane changes only with the key (or why it matches): redrawing it on every
+            # keystroke would lay the whole screen out again.
+            self._update_detail(now)
 
     def _update_count(self, failed: bool = False) -> None:
         total = len(self.index)

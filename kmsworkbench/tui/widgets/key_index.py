@@ -84,9 +84,11 @@ class KeyIndex:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
         self.matched_by: dict[str, str] = {}
-        # The last filter: (query, hide_ineligible, version, the entries that matched).
-        self._last: tuple[str, bool, int, list[_Entry]] | None = None
+        # The last filter: (query, hide_ineligible, version, the matches ranked, the matches
+        # in view order).
+        self._last: tuple[str, bool, int, list[_Entry], list[_Entry]] | None = None
         self._version = 0  # changes whenever an entry is added or replaced
+        self._sorted: tuple[int, list[_Entry], int] | None = None  # version, view order, aliases
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -129,9 +131,20 @@ class KeyIndex:
     def all(self) -> list[KeyInfo]:
         return [e.info for e in self._entries.values()]
 
+    def _in_order(self) -> list[_Entry]:
+        """Every entry in the view's order (sorted once per change of the index, not per
+        keystroke)."""
+        if self._sorted is None or self._sorted[0] != self._version:
+            ordered = sorted(self._entries.values(), key=lambda e: e.sort_key)
+            aliases = sum(len(e.info.aliases) for e in ordered)
+            self._sorted = (self._version, ordered, aliases)
+        return self._sorted[1]
+
     @property
     def alias_count(self) -> int:
-        return sum(len(e.info.aliases) for e in self._entries.values())
+        self._in_order()
+        assert self._sorted is not None
+        return self._sorted[2]
 
     def filter(self, query: str, *, hide_ineligible: bool = False) -> list[KeyInfo]:
         """The keys matching ``query`` (case-insensitive), exact matches first, then
@@ -139,7 +152,7 @@ class KeyIndex:
         known to be ineligible left out on request. ``matched_by`` says, per key id, which
         field matched (for the count line and the detail pane)."""
         q = query.strip().lower()
-        candidates: Iterable[_Entry] = self._entries.values()
+        candidates: list[_Entry] = self._in_order()
         last = self._last
         if last is not None and last[1] == hide_ineligible and last[2] == self._version:
             if q == last[0]:
@@ -147,21 +160,25 @@ class KeyIndex:
             if last[0] and q.startswith(last[0]):
                 # One more letter typed: only the previous matches can match (a name or
                 # description holding q holds its start; an ARN starting with q too).
-                candidates = last[3]
-        ranked: list[tuple[int, str, _Entry]] = []
+                candidates = last[4]
+        # Candidates come in view order, so each rank's bucket is already in view order:
+        # no sort per keystroke.
+        buckets: tuple[list[_Entry], ...] = ([], [], [], [])
         matched_by: dict[str, str] = {}
         for entry in candidates:
             if hide_ineligible and entry.info.eligible is False:
                 continue
             found = entry.match(q)
             if found is not None:
-                ranked.append((found[0], entry.sort_key, entry))
+                buckets[found[0]].append(entry)
                 if found[1]:
                     matched_by[entry.info.key_id] = found[1]
-        ranked.sort(key=lambda item: (item[0], item[1]))
-        entries = [entry for _, _, entry in ranked]
+        entries = [entry for bucket in buckets for entry in bucket]
+        in_order = (
+            [entry for entry in candidates if entry.info.key_id in matched_by] if q else entries
+        )
         self.matched_by = matched_by
-        self._last = (q, hide_ineligible, self._version, entries)
+        self._last = (q, hide_ineligible, self._version, entries, in_order)
         return [entry.info for entry in entries]
 
     def find(self, reference: str) -> KeyInfo | None:
