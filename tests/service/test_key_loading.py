@@ -1,0 +1,87 @@
+"""Listing and describing at once (service/key_loading.py): the first page's keys are being
+described before the last page is listed, never more calls in flight than the bound, and
+the rate limit spaces calls."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+from kmsworkbench.service import KeyInfo, KmsError
+from kmsworkbench.service.key_loading import RateLimit, load_keys
+
+
+class PagedSession:
+    """Three pages of keys; the second page waits until a key of the first is described."""
+
+    def __init__(self) -> None:
+        self.first_described = threading.Event()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.lock = threading.Lock()
+        self.listed_all_at: float | None = None
+
+    def iter_keys(self) -> Iterator[list[KeyInfo]]:
+        for page in range(3):
+            if page == 1:
+                # Only a loader that describes while listing gets past this.
+                assert self.first_described.wait(5), "no key described before page 2"
+            yield [KeyInfo(f"k{page}-{i}", f"arn:k{page}-{i}") for i in range(10)]
+
+    def describe_key(self, key_id: str) -> KeyInfo:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.002)
+        with self.lock:
+            self.in_flight -= 1
+        if key_id == "k2-9":
+            raise KmsError("NotFoundException", "gone", "DescribeKey")
+        self.first_described.set()
+        return KeyInfo(key_id, f"arn:{key_id}", [], {"KeyId": key_id, "KeyState": "Enabled"})
+
+
+def test_describes_while_listing_within_the_bound() -> None:
+    session = PagedSession()
+    batches: list[list[KeyInfo]] = []
+    described: list[KeyInfo] = []
+    listed: list[bool] = []
+    load_keys(
+        session,  # type: ignore[arg-type]
+        batches.append,
+        described.append,
+        on_listed=lambda: listed.append(True),
+        max_in_flight=4,
+        max_rate=0,
+    )
+    assert [len(b) for b in batches] == [10, 10, 10] and listed == [True]
+    assert len(described) == 30
+    assert 1 <= session.most_in_flight <= 4
+    failed = [k for k in described if k.error]
+    assert [k.key_id for k in failed] == ["k2-9"] and "NotFoundException" in (failed[0].error or "")
+    # The listed objects themselves carry the metadata (the table may show them already).
+    assert all(k.metadata for b in batches for k in b if k.key_id != "k2-9")
+
+
+def test_cancel_stops_describing() -> None:
+    session = PagedSession()
+    session.first_described.set()
+    described: list[KeyInfo] = []
+    load_keys(
+        session,  # type: ignore[arg-type]
+        lambda _batch: None,
+        described.append,
+        cancelled=lambda: True,
+    )
+    assert described == []
+
+
+def test_rate_limit_spaces_calls() -> None:
+    now = [100.0]
+    limit = RateLimit(1000.0, clock=lambda: now[0])
+    waits = [limit.reserve() for _ in range(5)]
+    expected = [0.0, 0.001, 0.002, 0.003, 0.004]
+    assert all(abs(a - b) < 1e-9 for a, b in zip(waits, expected, strict=True)), waits
+    now[0] = 101.0  # a second later the limit has room again
+    assert limit.reserve() == 0.0
