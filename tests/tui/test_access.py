@@ -122,6 +122,32 @@ async def test_who_can_and_audit(make_app: AppFactory, sandbox_dir: Path) -> Non
         assert app.screen is screen
 
 
+async def test_who_can_form_is_typed_by_keys(make_app: AppFactory, sandbox_dir: Path) -> None:
+    """Tab from the tabs reaches the principal (it stopped on the form's scroll container
+    before, where nothing showed the focus), and the whole form is filled and decided by keys."""
+    with Sandbox.open(sandbox_dir) as sb:
+        directory.add_principal(sb, "alice")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_access(app, pilot)
+        await pilot.press("right", "tab")
+        await pilot.pause()
+        select = screen.query_one("#who-principal", Select)
+        assert select.has_focus, app.focused
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert str(select.value).endswith("/alice")
+        await pilot.press("tab", "tab", *"app=wb", "tab", "enter")
+        await settle(app, pilot)
+        result = text_of(app, "#who-result")
+        assert result.startswith("Denied: ") and "user/alice" in result
+        assert "Denied: the key policy" not in result  # said once, on the first line
+        # The decision is below the form at 80x24: it is scrolled into view.
+        await pilot.pause()
+        shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "Denied: arn:aws:iam::" in shown and "KMS would answer" in shown, shown
+
+
 async def test_audit_log_of_the_app_highlights_the_context(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -14,7 +14,8 @@ from kmsworkbench.pairs import PairLibrary
 from kmsworkbench.sandbox.server import start_background
 from kmsworkbench.service import Backend
 from kmsworkbench.tui.app import WorkbenchApp
-from kmsworkbench.tui.screens.library import LibraryScreen, PairTable, record_cells
+from kmsworkbench.tui.screens.library import LibraryScreen
+from kmsworkbench.tui.widgets.pair_table import PairTable, record_cells
 
 from .conftest import settle
 from .test_library import decrypt_key, make_pair, open_workbench

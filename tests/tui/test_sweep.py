@@ -29,6 +29,7 @@ CONDITIONAL = {
     "ConfirmModal": "a base class; its subclasses are swept",
     "KeyListScreen": "a base class of KeyChooserScreen, which is swept",
     "KeyAdminScreen": "a base class of KeyChooserScreen, which is swept",
+    "PairOperations": "the base of PairWorkbenchScreen, which is swept",
     "RenameModal": "needs a pair in the library: tests/tui/test_library.py",
     "ExportModal": "needs a pair: tests/tui/test_library.py",
     "BatchScreen": "needs a batch in the library: tests/tui/test_library_batches.py",

@@ -2,19 +2,18 @@
 validation), "who can do what" (a principal, an action and a context decided, with the
 statement or grant that decides), and its audit log (CloudTrail records, each record's JSON
 on demand with the encryption context highlighted). The audit screen (F6) shows this app's
-calls as the trail recorded them."""
+calls as the trail recorded them (``audit.py``, with the record dialog); the policy editor is
+``policy_edit.py``."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import (
     Button,
@@ -25,11 +24,12 @@ from textual.widgets import (
     Static,
     TabbedContent,
     TabPane,
-    TextArea,
 )
 
 from kmsworkbench.service import access
-from kmsworkbench.tui.screens.base import WorkbenchModal, WorkbenchScreen
+from kmsworkbench.tui.screens.audit import AuditScreen, EventJsonModal, EventsLoaded, event_cells
+from kmsworkbench.tui.screens.base import WorkbenchScreen
+from kmsworkbench.tui.screens.policy_edit import PolicyEditModal
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 
@@ -56,122 +56,12 @@ class PolicySaved(Message):
     pass
 
 
-class EventsLoaded(Message):
-    def __init__(self, records: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.records = records
-
-
-def event_cells(e: dict[str, Any]) -> list[Text]:
-    ui = e.get("userIdentity") or {}
-    who = ui.get("userName") or (
-        ((ui.get("sessionContext") or {}).get("sessionIssuer") or {}).get("userName")
-    )
-    who = who or ("root" if ui.get("type") == "Root" else "?")
-    error = e.get("errorCode")
-    return [
-        Text(str(e.get("eventTime", ""))[11:]),
-        Text(str(e.get("eventName", ""))),
-        Text(str(who)),
-        Text(error or "ok", style="bold" if error else ""),
-    ]
-
-
-class EventJsonModal(WorkbenchModal[None]):
-    """One CloudTrail record as JSON; the encryption context (shown in plaintext by
-    CloudTrail) is highlighted and repeated above the record."""
-
-    HELP = "One trail record as CloudTrail shows it. The encryption context is in plaintext."
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="event-close"),
-    ]
-
-    def __init__(self, record: dict[str, Any]) -> None:
-        super().__init__(classes="dialog-screen")
-        self.record = record
-
-    def compose(self) -> ComposeResult:
-        params = self.record.get("requestParameters") or {}
-        ec = params.get("encryptionContext")
-        with Vertical(classes="dialog", id="event-dialog"):
-            yield Label(
-                f"{self.record.get('eventName')} · {self.record.get('eventID')}",
-                classes="dialog-title",
-            )
-            if ec:
-                shown = ", ".join(f"{k}={v}" for k, v in ec.items())
-                yield Static(
-                    Text.assemble(
-                        ("Encryption context (plaintext in CloudTrail): ", "bold"), shown
-                    ),
-                    id="event-context",
-                    classes="highlight",
-                )
-            text = json.dumps(self.record, indent=2)
-            lines = [
-                i + 1 for i, line in enumerate(text.splitlines()) if '"encryptionContext"' in line
-            ]
-            with VerticalScroll(id="event-json"):
-                yield Static(
-                    Syntax(text, "json", highlight_lines=set(lines), word_wrap=True),
-                    id="event-json-text",
-                )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Close", id="event-close-button", variant="primary")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#event-close-button")
-    def _closed(self) -> None:
-        self.dismiss(None)
-
-
-class PolicyEditModal(WorkbenchModal[str | None]):
-    """Edit a key policy as JSON; Save checks it before PutKeyPolicy is called."""
-
-    HELP = (
-        "Edit the key policy (JSON). Save checks the grammar here; KMS then applies its own "
-        "checks, including the lockout safety check (you must still be able to change it)."
-    )
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="policy-edit-cancel"),
-        Binding("ctrl+s", "save", "Save", id="policy-edit-save"),
-    ]
-
-    def __init__(self, text: str) -> None:
-        super().__init__(classes="dialog-screen")
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="policy-edit-dialog"):
-            yield Label("Edit key policy", classes="dialog-title")
-            yield TextArea(self.text, language="json", id="policy-edit-text", tab_behavior="indent")
-            yield Static("", id="policy-edit-error", classes="field-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="policy-edit-cancel-button")
-                yield Button("Save", id="policy-edit-save-button", variant="primary")
-
-    def action_save(self) -> None:
-        text = self.query_one("#policy-edit-text", TextArea).text
-        problem = access.check_policy(text)
-        error = self.query_one("#policy-edit-error", Static)
-        if problem is not None:
-            error.update(f"Not saved: {problem}")
-            error.add_class("-visible")
-            return
-        self.dismiss(text)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#policy-edit-save-button")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#policy-edit-cancel-button")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+__all__ = [
+    "AuditScreen",
+    "EventJsonModal",
+    "KeyAccessScreen",
+    "PolicyEditModal",
+]
 
 
 class KeyAccessScreen(WorkbenchScreen):
@@ -205,7 +95,7 @@ class KeyAccessScreen(WorkbenchScreen):
                 yield Static("Loading the key policy…", id="policy-source", markup=False)
                 yield VerticalScroll(id="policy-statements")
             with TabPane("Who can", id="access-whocan"):
-                with VerticalScroll():
+                with self._form_scroll():
                     yield Label("Principal")
                     yield Select[str]([], prompt="choose a principal", id="who-principal")
                     yield Label("Action")
@@ -218,6 +108,14 @@ class KeyAccessScreen(WorkbenchScreen):
                 yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="audit-note", markup=False)
         yield WorkbenchFooter()
+
+    @staticmethod
+    def _form_scroll() -> VerticalScroll:
+        """The Who-can form's scroll: not a stop of its own, so Tab from the tabs goes
+        straight to the principal (it scrolls to follow the focused field)."""
+        scroll = VerticalScroll(id="who-form")
+        scroll.can_focus = False
+        return scroll
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-table", DataTable)
@@ -306,7 +204,9 @@ class KeyAccessScreen(WorkbenchScreen):
     @on(Decided)
     def _decided(self, message: Decided) -> None:
         r = message.result
-        lines = [f"{r['Decision']}: {r['Principal']} → {r['Action']}", r["Explanation"]]
+        # The explanation starts with the decision the first line already says.
+        why = str(r["Explanation"]).removeprefix(f"{r['Decision']}: ")
+        lines = [f"{r['Decision']}: {r['Principal']} → {r['Action']}", why[:1].upper() + why[1:]]
         if r.get("DecidedBy"):
             lines.append("Decided by: " + "; ".join(r["DecidedBy"]))
         lines += [f"Note: {n}" for n in r.get("Notes", [])]
@@ -316,6 +216,10 @@ class KeyAccessScreen(WorkbenchScreen):
         widget.update("\n".join(lines))
         widget.set_class(r["Decision"] == "Allowed", "-allowed")
         widget.set_class(r["Decision"] != "Allowed", "-denied")
+        # Below the form at 80x24: brought into view (it is the form's last part), as a
+        # person pressing Decide expects.
+        form = self.query_one("#who-form", VerticalScroll)
+        self.call_after_refresh(form.scroll_end, animate=False)
 
     @work(thread=True, exit_on_error=False, group="access-events", description="trail")
     def _load_events(self) -> None:
@@ -368,71 +272,6 @@ class KeyAccessScreen(WorkbenchScreen):
         self.notify("Key policy saved.", title="PutKeyPolicy")
         self._load_policy()
         self._load_events()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-
-class AuditScreen(WorkbenchScreen):
-    """This app's KMS calls as the sandbox's trail recorded them."""
-
-    HELP = (
-        "Every KMS call this app has made since it started, as the sandbox's CloudTrail-shaped "
-        "trail recorded it, allowed or refused. Enter shows one record's JSON."
-    )
-    AUTO_FOCUS = "#audit-all-table"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="audit-back"),
-        Binding("f5", "refresh", "Refresh", id="audit-refresh"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[dict[str, Any]] = []
-
-    def compose(self) -> ComposeResult:
-        yield BackendHeader("Audit log")
-        yield DataTable(id="audit-all-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="audit-all-note", markup=False)
-        yield WorkbenchFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#audit-all-table", DataTable).add_columns(
-            "Time", "Event", "Principal", "Outcome"
-        )
-        self.action_refresh()
-
-    def action_refresh(self) -> None:
-        self._load()
-
-    @work(thread=True, exit_on_error=False, group="audit", description="trail")
-    def _load(self) -> None:
-        backend = self.workbench.backend
-        if backend.kind != "sandbox":
-            self.post_message(EventsLoaded([]))
-            return
-        ids = [e.request_id for e in list(self.workbench.activity) if e.request_id]
-        self.post_message(
-            EventsLoaded(access.events(backend.resolved_data_dir, request_ids=ids, limit=2000))
-        )
-
-    @on(EventsLoaded)
-    def _loaded(self, message: EventsLoaded) -> None:
-        self.records = message.records
-        table = self.query_one("#audit-all-table", DataTable)
-        table.clear()
-        for e in self.records:
-            table.add_row(*event_cells(e))
-        note = self.query_one("#audit-all-note", Static)
-        if self.workbench.backend.kind != "sandbox":
-            note.update("The audit log is the sandbox's; on AWS, look in CloudTrail.")
-        else:
-            note.update(f"{len(self.records)} calls since the app started, newest first.")
-
-    @on(DataTable.RowSelected, "#audit-all-table")
-    def _chosen(self, event: DataTable.RowSelected) -> None:
-        if 0 <= event.cursor_row < len(self.records):
-            self.app.push_screen(EventJsonModal(self.records[event.cursor_row]))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -12,13 +12,9 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Label
 
-from kmsworkbench.tui.screens.library import (
-    LibraryScreen,
-    _clip,
-    context_text,
-    key_label,
-    on_current_backend,
-)
+from kmsworkbench.tui.pair_home import context_text, key_label, on_current_backend
+from kmsworkbench.tui.screens.library import LibraryScreen
+from kmsworkbench.tui.widgets.pair_table import clip
 
 if TYPE_CHECKING:
     from kmsworkbench.batches import BatchRecord
@@ -29,14 +25,14 @@ def batch_cells(batch: BatchRecord, app: WorkbenchApp) -> list[Text]:
     """The library table's row for a batch: the name with its count, then as for a pair."""
     first = batch.pairs[0]
     here = on_current_backend(first, app)
-    label = f"▸ {_clip(batch.name, 18)} ({batch.count})"
+    label = f"▸ {clip(batch.name, 18)} ({batch.count})"
     return [
         Text(label, "bold", no_wrap=True),
         Text(batch.key_pair_spec, no_wrap=True),
-        Text(_clip(key_label(first, app), 22), no_wrap=True),
-        Text(_clip(context_text(batch.encryption_context), 20), no_wrap=True),
+        Text(clip(key_label(first, app), 22), no_wrap=True),
+        Text(clip(context_text(batch.encryption_context), 20), no_wrap=True),
         Text(batch.created_at.strftime("%Y-%m-%d %H:%M"), no_wrap=True),
-        Text("✓ current") if here else Text("⚠ " + _clip(batch.backend, 30), "bold"),
+        Text("✓ current") if here else Text("⚠ " + clip(batch.backend, 30), "bold"),
     ]
 
 

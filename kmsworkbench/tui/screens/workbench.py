@@ -23,26 +23,27 @@ when the backend changes.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 from textual.worker import Worker, WorkerState
 
-from kmsworkbench.keypairs import SPECS, KeyPairSpec
-from kmsworkbench.keypairs.ecdh import DATA_KEY_PAIR_SPECS
 from kmsworkbench.pairs import PairRecord
-from kmsworkbench.service import KmsError, aws_cli_command, format_context_for_cli
+from kmsworkbench.service import aws_cli_command
 from kmsworkbench.tui.app import BackendChanged
-from kmsworkbench.tui.keyholder import PrivateKeyHolder
-from kmsworkbench.tui.screens.base import WorkbenchScreen
-from kmsworkbench.tui.screens.library import backend_labels, context_text, on_current_backend
-from kmsworkbench.tui.screens.modals import ConfirmModal
+from kmsworkbench.tui.pair_home import context_text
+from kmsworkbench.tui.screens.decrypt_key import (
+    DecryptConfirmModal,
+    PrivateKeyDecrypted,
+    Whose,
+    decrypt_private_key,
+)
+from kmsworkbench.tui.screens.workbench_actions import PairOperations
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
 from kmsworkbench.tui.widgets.key_status import PrivateKeyStatus
@@ -56,52 +57,8 @@ from kmsworkbench.tui.widgets.workbench.seal import OpenForm, SealForm
 from kmsworkbench.tui.widgets.workbench.sign import SignForm
 from kmsworkbench.tui.widgets.workbench.verify import VerifyForm
 
-Whose = Literal["own", "peer"]
 
-
-class KmsFormatProblem(ValueError):
-    """KMS decrypted the blob, but the plaintext is not a private key."""
-
-
-class DecryptConfirmModal(ConfirmModal):
-    """The confirmation before KMS Decrypt of a private key: which key, which context, and
-    what happens to the plaintext. The key ARN, the context and the backend are laid out for
-    the dialog's width (broken only after a separator, so each line reads back); the text
-    scrolls, so the buttons stay on small screens."""
-
-    def __init__(self, intro: str, rows: list[tuple[str, str]], notes: str) -> None:
-        body = "\n".join([intro, *(f"{label}: {value}" for label, value in rows), "", notes])
-        super().__init__("Decrypt the private key?", body, "Decrypt")
-        self.intro = intro
-        self.rows = rows
-        self.notes = notes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="confirm-dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            with VerticalScroll(id="decrypt-confirm-scroll"):
-                yield TokenRows(
-                    self.rows, head=self.intro, tail="\n" + self.notes, id="confirm-body"
-                )
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="confirm-no")
-                yield Button(self.confirm_label, id="confirm-yes", variant="warning")
-
-
-class PrivateKeyDecrypted(Message):
-    """The worker decrypted a private key; ``holder`` carries it (repr hidden)."""
-
-    def __init__(
-        self, token: int, whose: Whose, holder: PrivateKeyHolder, key_material_id: str | None
-    ) -> None:
-        super().__init__()
-        self.token = token
-        self.whose = whose
-        self.holder = holder
-        self.key_material_id = key_material_id
-
-
-class PairWorkbenchScreen(WorkbenchScreen):
+class PairWorkbenchScreen(PairOperations):
     HELP = (
         "Work with one pair. Verify, encrypt, encapsulate and seal need only the public key "
         "(no KMS call). Sign, decrypt, decapsulate, open and ECDH need the private key: Ctrl+O "
@@ -126,33 +83,10 @@ class PairWorkbenchScreen(WorkbenchScreen):
     ]
 
     def __init__(self, record: PairRecord) -> None:
-        super().__init__()
-        self.record = record
-        self.spec: KeyPairSpec | None = SPECS.get(record.key_pair_spec)
-        self.holder = PrivateKeyHolder()
-        self.peer_holder = PrivateKeyHolder()  # the ECDH peer pair's key, when decrypted
+        super().__init__(record)
         self.decrypting = False
         self.key_material_id: str | None = None
-        self.last_output: tuple[str, str] | None = None  # (what, base64) for Ctrl+Y
         self._token = 0
-
-    # -- what the spec offers ------------------------------------------------------------
-
-    @property
-    def can_sign(self) -> bool:
-        return self.spec is not None and self.spec.can_sign
-
-    @property
-    def can_encrypt(self) -> bool:
-        return self.spec is not None and self.spec.can_encrypt
-
-    @property
-    def can_kem(self) -> bool:
-        return self.spec is not None and self.spec.key_encapsulation
-
-    @property
-    def can_agree(self) -> bool:
-        return self.record.key_pair_spec in DATA_KEY_PAIR_SPECS
 
     # -- composition ---------------------------------------------------------------------
 
@@ -225,11 +159,6 @@ class PairWorkbenchScreen(WorkbenchScreen):
     @on(OutputMade)
     def _output_made(self, message: OutputMade) -> None:
         self.last_output = (message.what, message.value)
-
-    def _require(self, available: bool, what: str) -> bool:
-        if not available:
-            self.notify(f"A {self.record.key_pair_spec} pair cannot {what}.", severity="warning")
-        return available
 
     # -- wiring between forms ------------------------------------------------------------
 
@@ -315,38 +244,14 @@ class PairWorkbenchScreen(WorkbenchScreen):
     def _confirm_decrypt(self, record: PairRecord, context: dict[str, str], whose: Whose) -> None:
         if self.decrypting:
             return
-        app = self.workbench
-        intro = f"KMS Decrypt of the private key of {record.name} ({record.key_pair_spec})" + (
-            ", the ECDH peer of this pair." if whose == "peer" else "."
-        )
-        stored = context == record.encryption_context
-        rows = [
-            ("KMS key", record.key_arn),
-            (
-                "Encryption context" + (" (the stored one)" if stored and context else ""),
-                format_context_for_cli(context) if context else "(none)",
-            ),
-            ("Backend", app.backend.label(app.region)),
-        ]
-        notes: list[str] = []
-        if not stored:
-            notes.append(
-                "This context differs from the one stored with the pair "
-                f"({context_text(record.encryption_context)}); KMS will refuse."
-            )
-        if not on_current_backend(record, app):
-            notes.append(f"The pair was generated on another backend: {record.backend}.")
-        notes.append(
-            "The plaintext private key (PKCS#8) will be held in memory only: never shown, "
-            "logged or written to a file. Ctrl+F forgets it, as do leaving this screen and "
-            "switching the backend."
-        )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._start_decrypt(record, context, whose)
 
-        self.app.push_screen(DecryptConfirmModal(intro, rows, "\n\n".join(notes)), answered)
+        self.app.push_screen(
+            DecryptConfirmModal.for_pair(record, context, whose, self.workbench), answered
+        )
 
     def _start_decrypt(self, record: PairRecord, context: dict[str, str], whose: Whose) -> None:
         if whose == "own":
@@ -369,46 +274,8 @@ class PairWorkbenchScreen(WorkbenchScreen):
     def _decrypt_worker(
         self, token: int, record: PairRecord, context: dict[str, str], whose: Whose
     ) -> None:
-        from kmsworkbench.keypairs import KeyFormatError, keys_match
-
-        app = self.workbench
-        try:
-            result = app.session.decrypt_private_key(
-                record.private_key_ciphertext,
-                encryption_context=context or None,
-                key_id=record.key_arn,
-            )
-        except KmsError as exc:
-            notes: list[str] = []
-            if context != record.encryption_context:
-                notes.append(
-                    f"The context sent ({context_text(context)}) is not the one stored with "
-                    f"the pair ({context_text(record.encryption_context)})."
-                )
-            if record.backend not in backend_labels(app):
-                notes.append(
-                    f"The pair was generated on {record.backend}; this call went to "
-                    f"{app.backend.label(app.region)}."
-                )
-            if notes:
-                exc.remedy = f"{exc.remedy} {' '.join(notes)}".strip()
-            raise
-        holder = PrivateKeyHolder()
-        try:
-            matches: bool | None = keys_match(result.plaintext, record.public_key)
-        except KeyFormatError:
-            matches = None
-        if matches is None:
-            result.wipe()
-            raise KmsFormatProblem(
-                "KMS Decrypt returned something that is not a private key of a data key pair "
-                "spec; this record's encrypted private key is not a PrivateKeyCiphertextBlob."
-            )
-        holder.hold(
-            result.plaintext, spec=record.key_pair_spec, pair_name=record.name, matches=matches
-        )
-        result.wipe()
-        self.post_message(PrivateKeyDecrypted(token, whose, holder, result.key_material_id))
+        holder, key_material_id = decrypt_private_key(self.workbench, record, context)
+        self.post_message(PrivateKeyDecrypted(token, whose, holder, key_material_id))
 
     @on(PrivateKeyDecrypted)
     def _decrypted(self, message: PrivateKeyDecrypted) -> None:
@@ -491,100 +358,3 @@ class PairWorkbenchScreen(WorkbenchScreen):
     def _backend_changed(self) -> None:
         self._token += 1
         self.forget()
-
-    # -- actions (bindings and the palette) ----------------------------------------------
-
-    def action_sign(self) -> None:
-        if self._require(self.can_sign, "sign"):
-            self.query_one(SignForm).sign()
-
-    def action_verify(self) -> None:
-        if self._require(self.can_sign, "verify signatures"):
-            self.query_one(VerifyForm).verify()
-
-    def action_encrypt(self) -> None:
-        if self._require(self.can_encrypt, "encrypt"):
-            self.query_one(EncryptForm).encrypt()
-
-    def action_decrypt_ciphertext(self) -> None:
-        if self._require(self.can_encrypt, "decrypt"):
-            self.query_one(DecryptForm).decrypt()
-
-    def action_encapsulate(self) -> None:
-        if self._require(self.can_kem, "encapsulate"):
-            self.query_one(EncapsulateForm).encapsulate()
-
-    def action_decapsulate(self) -> None:
-        if self._require(self.can_kem, "decapsulate"):
-            self.query_one(DecapsulateForm).decapsulate()
-
-    def action_kem_seal(self) -> None:
-        if self._require(self.can_kem, "seal messages"):
-            self.query_one(SealForm).seal()
-
-    def action_kem_open(self) -> None:
-        if self._require(self.can_kem, "open sealed messages"):
-            self.query_one(OpenForm).open_blob()
-
-    def action_derive(self) -> None:
-        if self._require(self.can_agree, "agree on an ECDH secret"):
-            self.query_one(AgreementForm).derive()
-
-    def action_copy_result(self) -> None:
-        if self.last_output is None:
-            self.notify("Nothing made yet: sign, encrypt, encapsulate or seal first.")
-            return
-        what, value = self.last_output
-        self.workbench.copy_with_notice(value, what)
-
-    def action_copy_pem(self) -> None:
-        pem = self.record.export_public_key("PEM").decode("ascii")
-        self.workbench.copy_with_notice(pem, "Public key PEM")
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def palette_commands(self) -> list[tuple[str, str, str]]:
-        commands = [
-            (
-                "pairs: decrypt private key",
-                "KMS Decrypt of this pair's private key (asks first)",
-                "decrypt_key",
-            ),
-            ("pairs: forget private key", "Drop the plaintext private key", "forget_key"),
-            ("export: copy result", "The last signature, ciphertext or blob", "copy_result"),
-        ]
-        if self.can_sign:
-            commands += [
-                ("crypto: sign test message", "Sign with the private key", "sign"),
-                ("crypto: verify signature", "Verify with the public key", "verify"),
-            ]
-        if self.can_encrypt:
-            commands += [
-                ("crypto: encrypt test message", "Encrypt with the public key", "encrypt"),
-                (
-                    "crypto: decrypt test ciphertext",
-                    "Decrypt with the private key",
-                    "decrypt_ciphertext",
-                ),
-            ]
-        if self.can_kem:
-            commands += [
-                (
-                    "crypto: encapsulate (ML-KEM)",
-                    "A shared secret and its ciphertext",
-                    "encapsulate",
-                ),
-                (
-                    "crypto: decapsulate (ML-KEM)",
-                    "The shared secret, with the private key",
-                    "decapsulate",
-                ),
-                ("crypto: seal test message (ML-KEM)", "ML-KEM + AES-256-GCM", "kem_seal"),
-                ("crypto: open sealed message (ML-KEM)", "With the private key", "kem_open"),
-            ]
-        if self.can_agree:
-            commands.append(
-                ("crypto: ECDH shared secret", "With a peer's public key", "derive"),
-            )
-        return commands

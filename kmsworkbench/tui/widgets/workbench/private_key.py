@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from kmsworkbench.service import ContextParseError, parse_encryption_context
-from kmsworkbench.tui.screens.library import context_text, on_current_backend, other_backend_note
+from kmsworkbench.tui.pair_home import context_text, on_current_backend, other_backend_note
 from kmsworkbench.tui.widgets.workbench.common import OperationForm
 
 
