@@ -159,3 +159,34 @@ async def test_generate_form_reads_whole_at_80_and_120_columns(
         await pilot.pause()
         shown = " ".join(on_screen(app, paste))
         assert paste.placeholder and paste.placeholder in shown, shown
+
+
+@pytest.mark.slow
+async def test_palette_command_shows_its_result_at_80x24(
+    make_app: AppFactory, sandbox_dir: Path
+) -> None:
+    """crypto: ECDH from the palette on a pair workbench at 80x24: its answer is brought
+    into view (it was far below the fold, so the command seemed to do nothing)."""
+    from .test_library import decrypt_key
+
+    make_pair(sandbox_dir, "ECC_NIST_P256", "ecdh-at-80")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_workbench(app, pilot, "ecdh-at-80")
+        await decrypt_key(app, pilot, screen)
+        await pilot.press("ctrl+p", *"crypto: ECDH shared secret")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        result = screen.query_one("#wb-ecdh-result")
+        assert "Paste the peer's public key" in str(result.render()), app.screen
+        shown = " ".join(on_screen(app, result))
+        body = screen.query_one("#wb-body")
+        assert "Paste the peer's public key" in shown, (
+            result.region,
+            body.scroll_y,
+            body.max_scroll_y,
+            result.virtual_region,
+            result.display,
+        )

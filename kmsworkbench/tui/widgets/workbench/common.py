@@ -105,6 +105,19 @@ class OperationForm(Vertical):
         output.set_class(not str(text), "-empty")
         output.set_class(ok is True, "-ok")
         output.set_class(ok is False, "-bad")
+        if str(text):
+            # The result may be below the fold (the form was run from the palette, or at
+            # 80x24): brought into view, so a key never seems to do nothing.
+            self.call_after_refresh(self._bring_into_view, output)
+
+    def _bring_into_view(self, output: Static, tries: int = 20) -> None:
+        # Run from the palette, the form answers while the palette still covers the screen,
+        # and the output is laid out a refresh or two later: wait for both.
+        laid_out = self.screen.is_current and output.virtual_region.height > 0
+        if not laid_out and tries > 0:
+            self.call_after_refresh(self._bring_into_view, output, tries - 1)
+            return
+        self.screen.scroll_to_widget(output, animate=False)
 
     def show_button(self, selector: str, shown: bool) -> None:
         self.query_one(selector, Button).set_class(not shown, "-hidden")
