@@ -190,3 +190,24 @@ async def test_palette_command_shows_its_result_at_80x24(
             result.virtual_region,
             result.display,
         )
+
+
+@pytest.mark.slow
+async def test_lesson_intro_reflows_at_80_columns(make_app: AppFactory) -> None:
+    """F3 at 80x24: a lesson's introduction wraps at the terminal's width; the file's own
+    line breaks made lines like 'every call is a' with the rest on the next line."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause()
+        summary = app.screen.query_one("#lessons-summary")
+        width = summary.content_size.width
+        lines = shown_lines(summary)
+        paragraphs: list[list[str]] = [[]]
+        for line in lines:
+            if line:
+                paragraphs[-1].append(line)
+            else:
+                paragraphs.append([])
+        ragged = [line for p in paragraphs for line in p[:-1] if len(line) < width - 20]
+        assert sum(len(p) for p in paragraphs) > 3 and not ragged, ragged

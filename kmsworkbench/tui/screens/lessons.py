@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,6 +15,22 @@ from kmsworkbench.lessons import Lesson
 from kmsworkbench.tui.screens.base import WorkbenchScreen
 from kmsworkbench.tui.widgets.footer import WorkbenchFooter
 from kmsworkbench.tui.widgets.header import BackendHeader
+
+_BLOCK = re.compile(r"\s*([-*>|#]|```|\d+\.\s)|    ")
+
+
+def reflow(markdown: str) -> str:
+    """A lesson's Markdown paragraphs as one line each, for the terminal to wrap at its own
+    width (the file's line breaks made ragged lines at 80 columns). Lists, quotes, tables,
+    headings and code keep their lines."""
+    out: list[str] = []
+    for paragraph in markdown.split("\n\n"):
+        lines = paragraph.splitlines()
+        if any(_BLOCK.match(line) for line in lines):
+            out.append(paragraph)
+        else:
+            out.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(out)
 
 
 class LessonsScreen(WorkbenchScreen):
@@ -72,7 +89,7 @@ class LessonsScreen(WorkbenchScreen):
 
     def _summary(self) -> None:
         lesson = self.highlighted()
-        text = "No lessons." if lesson is None else f"{lesson.summary}\n\n{lesson.intro}"
+        text = "No lessons." if lesson is None else f"{lesson.summary}\n\n{reflow(lesson.intro)}"
         self.query_one("#lessons-summary", Static).update(Text(text))
 
     @on(DataTable.RowHighlighted, "#lessons-table")
