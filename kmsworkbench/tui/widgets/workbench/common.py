@@ -113,6 +113,8 @@ class OperationForm(Vertical):
     def _bring_into_view(self, output: Static, tries: int = 20) -> None:
         # Run from the palette, the form answers while the palette still covers the screen,
         # and the output is laid out a refresh or two later: wait for both.
+        if not (self.is_attached and output.is_attached):
+            return  # the screen was left meanwhile
         laid_out = self.screen.is_current and output.virtual_region.height > 0
         if not laid_out and tries > 0:
             self.call_after_refresh(self._bring_into_view, output, tries - 1)
