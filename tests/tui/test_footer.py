@@ -109,3 +109,26 @@ async def test_footer_is_roomy_when_wide(make_app: AppFactory) -> None:
         await pilot.pause()
         assert app.screen.query_one(Footer).compact
         assert {"Generate", "Contexts", "Library"} <= set(footer_keys(app))
+
+
+async def test_footer_rebuilds_only_when_its_keys_change(make_app: AppFactory) -> None:
+    """A bindings refresh that changes nothing shown (F5 lists the keys again) keeps the
+    footer's key widgets; a focus change that changes the keys (/ to the filter) rebuilds
+    them, and coming back shows the table's keys again."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeyChooserScreen)
+        before = footer_keys(app)
+        assert "Choose" in before
+        await pilot.press("f5")
+        await settle(app, pilot)
+        after = footer_keys(app)
+        assert list(after) == list(before)
+        assert all(after[name] is before[name] for name in before), "rebuilt for nothing"
+        await pilot.press("slash")
+        await settle(app, pilot)
+        assert "Choose" not in footer_keys(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert list(footer_keys(app)) == list(before)
