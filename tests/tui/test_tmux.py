@@ -70,7 +70,7 @@ def test_installed_app_in_tmux(tmp_path: Path) -> None:
     assert size.stdout.strip() == "120x36", size.stdout
     _tmux("respawn-pane", "-k", "-t", session, f"{env_prefix} {executable}")
     try:
-        screen = _wait_for(session, "alias/workbench-demo")
+        screen = _wait_for(session, "workbench-demo")
         assert "sandbox ·" in screen
         _wait_for(session, "✓ yes")
         _wait_for(session, "⏎ Choose")  # the table has focus: its keys are in the footer
@@ -79,11 +79,11 @@ def test_installed_app_in_tmux(tmp_path: Path) -> None:
         _tmux("send-keys", "-t", session, "-l", "/hmac")
         screen = _wait_until(
             session,
-            lambda s: "1 shown" in s and "alias/workbench-demo" not in s and "HMAC" in s,
+            lambda s: "1 shown" in s and "workbench-demo" not in s and "HMAC" in s,
             "the filter leaving only the HMAC key",
         )
         _tmux("send-keys", "-t", session, "Escape")
-        screen = _wait_for(session, "alias/workbench-demo")
+        screen = _wait_for(session, "workbench-demo")
         _tmux("send-keys", "-t", session, "F1")
         _wait_for(session, "(key table)")
         _tmux("send-keys", "-t", session, "Escape")
