@@ -45,7 +45,16 @@ def demo_app(theme: str, library: Path, session_factory: object = FixedSession) 
 
 
 async def settled(pilot: Pilot[object]) -> None:
+    """Workers done, their messages handled, and the layout their last updates asked for
+    done too: a label's new text is laid out on a later frame, and a picture taken before
+    it (seen once on a loaded machine: the key count's old, wider size) is not the screen a
+    person sees. Textual has no public "layout pending" flag; the screen's own is read."""
     await settle(pilot.app, pilot)  # type: ignore[arg-type]
+    for _ in range(50):
+        screen = pilot.app.screen
+        if not (screen._layout_required or screen._dirty_widgets or screen._repaint_required):
+            return
+        await pilot.pause(0.01)
 
 
 def snapshot_matrix(screens: dict[str, RunBefore]) -> Callable[[Callable[..., None]], object]:
