@@ -17,7 +17,7 @@ from kmsworkbench.service.errors import KmsError, from_exception
 from kmsworkbench.service.journal import Journal, JournalEntry, aws_cli_command, redact_params
 from kmsworkbench.service.models import DecryptResult, GenerateResult, KeyInfo
 
-DEFAULT_MAX_POOL = 16
+DEFAULT_MAX_POOL = 32  # the key list's DescribeKey calls in flight (service/key_loading.py)
 # DescribeKey calls in flight at once when describing a key list. AWS's DescribeKey quota is
 # 2,000 requests per second per account and Region; 8 in flight stays far below it. (16 was
 # tried: on a heavily loaded machine it was not shown to be faster; see benchmarks/RESULTS.md.)
