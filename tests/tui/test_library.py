@@ -121,6 +121,9 @@ async def decrypt_key(
 async def click(app: WorkbenchApp, pilot: Pilot[object], selector: str) -> None:
     """Scroll the widget into view and click it, as a person would."""
     widget = app.screen.query_one(selector)
+    # A person reaches for the button well after the last answer was brought into view
+    # (a frame or so after it was laid out): let that scroll land first, then scroll.
+    await pilot.pause(0.1)
     widget.scroll_visible(animate=False, immediate=True)
     await pilot.pause()
     assert await pilot.click(selector)

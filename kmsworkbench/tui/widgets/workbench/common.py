@@ -110,17 +110,18 @@ class OperationForm(Vertical):
             # 80x24): brought into view, so a key never seems to do nothing.
             self.call_after_refresh(self._bring_into_view, output)
 
-    def _bring_into_view(self, output: Static, tries: int = 40) -> None:
+    def _bring_into_view(self, output: Static, tries: int = 120) -> None:
         # Run from the palette, the form answers while the palette still covers the screen,
         # and the output is laid out later (a section that opens lays out on a later frame,
         # and an idle app may run several after-refresh callbacks within one frame): wait
-        # for both, frame by frame, for up to about two seconds.
+        # for both, frame by frame (about 60 a second), for up to about two seconds.
         if not (self.is_attached and output.is_attached):
             return  # the screen was left meanwhile
         laid_out = self.screen.is_current and output.virtual_region.height > 0
-        if not laid_out and tries > 0:
-            self.set_timer(1 / 20, lambda: self._bring_into_view(output, tries - 1))
-            return
+        if not laid_out:
+            if tries > 0:
+                self.set_timer(1 / 60, lambda: self._bring_into_view(output, tries - 1))
+            return  # never laid out (hidden): nothing to bring into view, no late scroll
         self.screen.scroll_to_widget(output, animate=False)
 
     def show_button(self, selector: str, shown: bool) -> None:
