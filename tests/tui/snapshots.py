@@ -50,9 +50,15 @@ async def settled(pilot: Pilot[object]) -> None:
     it (seen once on a loaded machine: the key count's old, wider size) is not the screen a
     person sees. Textual has no public "layout pending" flag; the screen's own is read."""
     await settle(pilot.app, pilot)  # type: ignore[arg-type]
-    for _ in range(50):
+    for _ in range(100):
         screen = pilot.app.screen
-        if not (screen._layout_required or screen._dirty_widgets or screen._repaint_required):
+        pending = screen._layout_required or screen._dirty_widgets or screen._repaint_required
+        # A widget marks itself first; the screen learns of it on the widget's next idle.
+        pending = pending or any(
+            widget._layout_required or widget._repaint_required
+            for widget in screen.walk_children(with_self=False)
+        )
+        if not pending:
             return
         await pilot.pause(0.01)
 
