@@ -213,7 +213,10 @@ def run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
     backend = Backend.from_args(args)
     from kmsworkbench.commands.generate import _Progress
 
-    progress = _Progress(len(missing), args.key_pair_spec, rate_for_spec(args.key_pair_spec))
+    rate = getattr(args, "rate", None)
+    progress = _Progress(
+        len(missing), args.key_pair_spec, rate or rate_for_spec(args.key_pair_spec)
+    )
     with KmsSession(backend) as session:
         try:
             if missing:
@@ -225,8 +228,10 @@ def run_batch(args: argparse.Namespace, context: dict[str, str]) -> int:
                         len(missing),
                         encryption_context=context,
                         grant_tokens=args.grant_tokens,
+                        rate=rate,
                         on_result=lambda j, r: (batch.record(missing[j], r), progress.advance()),
                         on_throttle=progress.throttled,
+                        on_unpaced=progress.unpaced,
                     )
         except (KmsError, KeyboardInterrupt, OSError):
             batch.write_manifest("incomplete")

@@ -82,6 +82,13 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="with --count: also keep the batch in the library, as one batch entry",
     )
     p.add_argument(
+        "--rate",
+        type=float,
+        metavar="PER_SECOND",
+        help="with --count: pairs a second at most (default: the spec's KMS quota, 25 for "
+        "ECC_NIST_P256; the sandbox has none and is not paced); for a raised quota",
+    )
+    p.add_argument(
         "--resume",
         action="store_true",
         help="with --out-dir: make the pairs a stopped batch is missing (reads its manifest)",
@@ -181,6 +188,13 @@ def run(args: argparse.Namespace) -> int:
             f"kmsworkbench generate: error: the following arguments are required: {', '.join(missing)}"
         )
     context = _context(args)
+    if args.rate is not None:
+        if args.count is None and not args.resume:
+            raise UsageError("--rate goes with --count N --out-dir DIR (a batch)")
+        if not args.rate > 0 or args.rate == float("inf"):
+            raise UsageError(
+                f"--rate must be a number of pairs a second above 0, not {args.rate:g}"
+            )
     if args.count is not None:
         if args.count < 1:
             raise UsageError("--count must be at least 1")
@@ -243,6 +257,7 @@ class _Progress:
         self._lock = threading.Lock()
         self._progress: Any = None
         self._task: Any = None
+        self._spec = spec
         self._label = f"{spec} pairs (≤ {rate:g}/s)"
         self._enabled = sys.stderr.isatty()
 
@@ -273,6 +288,13 @@ class _Progress:
         if self._progress is not None:
             with self._lock:
                 self._progress.advance(self._task)
+
+    def unpaced(self) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._progress.update(
+                    self._task, description=f"{self._spec} pairs (sandbox: no quota)"
+                )
 
     def throttled(self, new_rate: float) -> None:
         if self._progress is not None:

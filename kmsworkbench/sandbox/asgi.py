@@ -48,6 +48,9 @@ from kmsworkbench.sandbox.core.context import REGION_RE
 logger = logging.getLogger("kmsworkbench.sandbox.server")
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+# On every answer: kmsworkbench's client reads it (service/session.py) and knows that this
+# KMS has no request quotas, so a batch need not pace itself at AWS's.
+SANDBOX_HEADER = (b"x-kmsworkbench-sandbox", b"request-quotas=none")
 _DIGITS = re.compile(r"[0-9]{1,18}")
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -374,6 +377,8 @@ class KmsAsgiApp:
             out.append((b"x-amzn-RequestId", str(uuid.uuid4()).encode("ascii")))
         if "content-type" not in seen:
             out.append((b"Content-Type", JSON_CONTENT_TYPE.encode("ascii")))
+        # Tells kmsworkbench's own client that this KMS has no request quotas to pace for.
+        out.append(SANDBOX_HEADER)
         out.append((b"Content-Length", str(len(payload)).encode("ascii")))
         if close:
             out.append((b"Connection", b"close"))

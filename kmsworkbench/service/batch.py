@@ -5,6 +5,10 @@ GenerateDataKeyPair(WithoutPlaintext) has a per-spec quota per account and Regio
 RSA_2048, one every 10 s for RSA_4096. A token bucket paces the calls at that rate, a small
 pool keeps several in flight, and a ThrottlingException (after botocore's own standard-mode
 retries) halves the rate and retries after a backoff instead of failing the batch.
+
+The sandbox has no request quotas, so against it (embedded, or a served sandbox, which says
+so on every answer) the pace is lifted as soon as that is known: waiting would only slow the
+batch down. A throttled answer still slows it, and an explicit ``rate`` is always kept.
 """
 
 from __future__ import annotations
@@ -61,6 +65,12 @@ class TokenBucket:
         self._sleep = sleep
         self._last = clock()
         self._lock = threading.Lock()
+        self.unlimited = False
+
+    def lift(self) -> None:
+        """No pacing from now on (the backend has no quota), until throttled."""
+        with self._lock:
+            self.unlimited = True
 
     def _refill(self) -> None:
         now = self._clock()
@@ -70,6 +80,8 @@ class TokenBucket:
     def acquire(self) -> None:
         while True:
             with self._lock:
+                if self.unlimited:
+                    return
                 self._refill()
                 # The epsilon keeps float rounding (0.9999999...) from waiting forever.
                 if self._tokens >= 1.0 - 1e-9:
@@ -81,6 +93,7 @@ class TokenBucket:
     def slow_down(self, factor: float = 0.5) -> float:
         """Lower the rate (after throttling); returns the new rate."""
         with self._lock:
+            self.unlimited = False
             self._refill()
             self.rate = max(self.min_rate, self.rate * factor)
             self.burst = 1.0
@@ -101,17 +114,34 @@ def generate_batch(
     max_throttle_retries: int = 10,
     on_result: Callable[[int, GenerateResult], None] | None = None,
     on_throttle: Callable[[float], None] | None = None,
+    on_unpaced: Callable[[], None] | None = None,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] | None = None,
 ) -> list[GenerateResult]:
     """``count`` pairs under ``key_id``, in index order. ``on_result(index, result)`` is
     called (from a worker thread) as each arrives, ``on_throttle(new_rate)`` when KMS
-    throttles. Any other failure stops the batch and raises its KmsError."""
+    throttles, ``on_unpaced()`` once if the backend turns out to have no request quota (and
+    ``rate`` was not given). Any other failure stops the batch and raises its KmsError."""
     if count < 1:
         raise ValueError("count must be at least 1")
     sleep = sleep or _sleep
     bucket = TokenBucket(rate or rate_for_spec(spec), clock=clock or _clock, sleep=sleep)
     workers = max(1, min(count, max_workers or MAX_WORKERS))
+    lifted: list[bool] = []  # one entry once lifted
+    lift_lock = threading.Lock()
+
+    def lift_if_unmetered() -> None:
+        if rate is not None or lifted or session.has_request_quotas:
+            return
+        with lift_lock:
+            if lifted:
+                return
+            lifted.append(True)
+        bucket.lift()
+        if on_unpaced is not None:
+            on_unpaced()
+
+    lift_if_unmetered()
     results: list[GenerateResult | None] = [None] * count
     stop = threading.Event()
 
@@ -135,6 +165,7 @@ def generate_batch(
                     on_throttle(new_rate)
                 sleep(min(10.0, 0.2 * 2**attempt) * (0.5 + random.random() / 2))
                 continue
+            lift_if_unmetered()
             results[index] = result
             if on_result is not None:
                 on_result(index, result)

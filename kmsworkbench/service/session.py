@@ -23,6 +23,8 @@ DEFAULT_MAX_POOL = 32  # the key list's DescribeKey calls in flight (service/key
 # tried: on a heavily loaded machine it was not shown to be faster; see benchmarks/RESULTS.md.)
 DESCRIBE_CONCURRENCY = 8
 SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+# Every answer of ``kmsworkbench serve`` carries this header (botocore lowercases names).
+SANDBOX_HEADER = "x-kmsworkbench-sandbox"
 
 
 def _snake(operation: str) -> str:
@@ -55,6 +57,8 @@ class KmsSession:
         self._described: dict[str, KeyInfo] = {}
         self._aliases: dict[str, list[str]] | None = None
         self._sts: Any = None
+        # Set once an answer says it came from a kmsworkbench sandbox (which has no quotas).
+        self._sandbox_server = False
 
     # ----------------------------------------------------------------- client building
 
@@ -146,6 +150,13 @@ class KmsSession:
         """The region the client uses (builds the client)."""
         return self.client.meta.region_name
 
+    @property
+    def has_request_quotas(self) -> bool:
+        """Whether KMS request quotas may apply: False for the embedded sandbox, and for an
+        endpoint once one of its answers carried SANDBOX_HEADER (``kmsworkbench serve``);
+        True for AWS and any other endpoint."""
+        return self.backend.kind != "sandbox" and not self._sandbox_server
+
     def label(self) -> str:
         region = self._client.meta.region_name if self._client is not None else None
         return self.backend.label(region)
@@ -195,6 +206,8 @@ class KmsSession:
     ) -> None:
         kept = redact_params(params)
         meta = (response or {}).get("ResponseMetadata") or {}
+        if not self._sandbox_server and SANDBOX_HEADER in (meta.get("HTTPHeaders") or {}):
+            self._sandbox_server = True
         entry = JournalEntry(
             operation=operation,
             params=kept,

@@ -207,3 +207,95 @@ def test_token_bucket_paces() -> None:
     assert bucket.slow_down() == 1.0
     assert rate_for_spec("RSA_4096") == 0.1 and rate_for_spec("ECC_NIST_P256") == 25.0
     assert rate_for_spec("ML_KEM_512") > 0
+
+
+def test_the_sandbox_is_not_paced_but_an_explicit_rate_is_kept(tmp_path: Path) -> None:
+    """The embedded sandbox has no request quota: 60 P-256 pairs (more than the quota's burst
+    of 25) wait for nothing. ``rate`` is what a user with a raised quota sets: it is kept."""
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with KmsSession(Backend.sandbox(tmp_path / "d")) as session:
+        assert not session.has_request_quotas
+        unpaced: list[bool] = []
+        results = generate_batch(
+            session,
+            "alias/workbench-demo",
+            "ECC_NIST_P256",
+            60,
+            on_unpaced=lambda: unpaced.append(True),
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
+        assert len({r.public_key for r in results}) == 60
+        assert slept == [] and unpaced == [True]
+        generate_batch(
+            session,
+            "alias/workbench-demo",
+            "ECC_NIST_P256",
+            12,
+            rate=4.0,
+            on_unpaced=lambda: unpaced.append(True),
+            sleep=sleep,
+            clock=lambda: now[0],
+            max_workers=1,
+        )
+        # a burst of 4, then one every quarter second: 8 waits, 2 s of pacing in all
+        assert unpaced == [True] and now[0] == pytest.approx(2.0)
+
+
+def test_an_endpoint_is_paced_until_it_says_it_is_a_sandbox(tmp_path: Path) -> None:
+    """Any other endpoint (AWS behind a VPC endpoint, LocalStack) keeps the spec's quota; a
+    served kmsworkbench sandbox says on its first answer that it has none."""
+    from kmsworkbench.sandbox.server import start_background
+
+    handle = start_background(tmp_path / "served", "127.0.0.1", 0, "us-east-1")
+    try:
+        sandbox = handle.sandbox
+        backend = Backend(kind="endpoint", endpoint_url=handle.endpoint_url, region="us-east-1")
+        env = {
+            "AWS_ACCESS_KEY_ID": sandbox.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": sandbox.secret_access_key,
+        }
+        with pytest.MonkeyPatch.context() as mp:
+            for name, value in env.items():
+                mp.setenv(name, value)
+            mp.setenv("AWS_CONFIG_FILE", "/dev/null")
+            mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            with KmsSession(backend) as session:
+                assert session.has_request_quotas
+                unpaced: list[bool] = []
+                results = generate_batch(
+                    session,
+                    "alias/workbench-demo",
+                    "ECC_NIST_P256",
+                    30,
+                    on_unpaced=lambda: unpaced.append(True),
+                )
+                assert len({r.public_key for r in results}) == 30
+                assert unpaced == [True] and not session.has_request_quotas
+    finally:
+        handle.stop()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--count", "3", "--out-dir", "OUT", "--rate", "0"], "--rate must be a number"),
+        (["--count", "3", "--out-dir", "OUT", "--rate", "nan"], "--rate must be a number"),
+        (["--rate", "5"], "--rate goes with --count"),
+    ],
+)
+def test_rate_is_checked(
+    cli: Callable[..., Any], tmp_path: Path, args: list[str], message: str
+) -> None:
+    argv = [a.replace("OUT", str(tmp_path / "out")) for a in args]
+    r = cli(
+        "generate", "--key-id", "alias/workbench-demo", "--key-pair-spec", "ECC_NIST_P256", *argv
+    )
+    assert r.rc == 252 and message in r.err, r  # a usage error, as the AWS CLI says
+    assert not (tmp_path / "out").exists()
