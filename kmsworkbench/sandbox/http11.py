@@ -13,7 +13,10 @@ the pure-Python alternative):
 - **malformed requests get a KMS-shaped JSON error** (``BadRequestException`` with an
   ``x-amzn-RequestId``) instead of uvicorn's plain-text 400;
 - **a cap on open connections**: past ``max_connections``, a new connection is answered
-  ``ThrottlingException`` at once and closed, the way AWS front ends shed load.
+  ``ThrottlingException`` at once and closed, the way AWS front ends shed load;
+- **one write per answer**: uvicorn writes a response's head and its body with two
+  ``transport.write`` calls, so two segments and two wake-ups of the client per answer;
+  :class:`CoalescingTransport` joins what is written within one turn of the event loop.
 
 Nothing here holds a thread: a slow client costs one socket and one timer.
 """
@@ -47,6 +50,58 @@ def raw_json_error(status: int, code: str, message: str) -> bytes:
         "Connection: close\r\n\r\n"
     ).encode("latin-1")
     return head + body
+
+
+class CoalescingTransport:
+    """A transport that joins the writes made within one turn of the event loop.
+
+    The first write is held and a flush is scheduled for the loop's next turn; a second
+    write before then goes out together with it, at once (uvicorn writes an answer's head,
+    then its body, with nothing in between). ``close`` and ``write_eof`` send what is held
+    first; ``abort`` drops it, as the transport's own ``abort`` drops its buffer. Everything
+    else is the wrapped transport's."""
+
+    __slots__ = ("_transport", "_loop", "_held")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        held = self._held
+        if held is None:
+            self._held = bytes(data)
+            self._loop.call_soon(self.flush)
+            return
+        self._held = None
+        self._transport.write(held + bytes(data))
+
+    def flush(self) -> None:
+        held, self._held = self._held, None
+        if held and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def writelines(self, chunks: Any) -> None:
+        self.write(b"".join(chunks))
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + len(self._held or b"")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _KmsProtocolMixin:
@@ -111,6 +166,8 @@ class _KmsProtocolMixin:
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # type: ignore[misc]
+        # Every answer (uvicorn's cycle and ours) is written through the coalescing wrapper.
+        self.transport = CoalescingTransport(transport, self.loop)  # type: ignore[assignment]
         if len(self.connections) > self.max_connections:
             client = self.client[0] if self.client else "-"
             logger.info("%s - 400 ThrottlingException (too many connections)", client)
@@ -142,6 +199,9 @@ class _KmsProtocolMixin:
                     "The connection closed before the whole request body arrived.",
                 )
             )
+        # Returning None lets the loop close the transport itself: send what is held first.
+        if isinstance(self.transport, CoalescingTransport):
+            self.transport.flush()
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
