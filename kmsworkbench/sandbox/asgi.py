@@ -38,12 +38,12 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kmsworkbench.sandbox import sigv4
 from kmsworkbench.sandbox.core.context import REGION_RE
+from kmsworkbench.sandbox.workpool import WorkPool
 
 logger = logging.getLogger("kmsworkbench.sandbox.server")
 
@@ -177,12 +177,10 @@ class KmsAsgiApp:
         self.limits = limits or AppLimits()
         self.stopping = False
         self._in_flight = 0
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.limits.max_workers, thread_name_prefix="kms-work"
-        )
+        self._pool = WorkPool(self.limits.max_workers, "kms-work")
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=False)
+        self._pool.close()
 
     def _secret_for(self, access_key: str) -> str | None:
         lookup = getattr(self.app, "secret_for", None)  # the Sandbox knows every principal's
@@ -249,10 +247,7 @@ class KmsAsgiApp:
         )
         self._in_flight += 1
         try:
-            loop = asyncio.get_running_loop()
-            status, extra, payload = await loop.run_in_executor(
-                self._pool, self._work, signed, route, target, client
-            )
+            status, extra, payload = await self._pool.run(self._work, signed, route, target, client)
         finally:
             self._in_flight -= 1
         await answer(status, payload, extra, False)
