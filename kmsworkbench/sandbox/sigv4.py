@@ -62,6 +62,7 @@ MAX_SKEW = timedelta(minutes=5)
 MAX_PRESIGN_EXPIRES = 604800
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_BASIC_TIME = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
 _ASCII_DIGITS = re.compile(r"[0-9]{1,12}")  # str.isdigit() also accepts '²', which int() refuses
 _TIMESTAMP = re.compile(r"\d{8}T\d{6}Z")
 
@@ -182,11 +183,34 @@ def canonical_headers(request: SignedRequest, names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_KEYS: dict[tuple[str, str, str, str], bytes] = {}
+_KEYS_MAX = 64
+
+
 def _derive_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The signing key of one credential scope. It changes once a day per secret, Region
+    and service, so they are kept (four HMACs saved per request), up to ``_KEYS_MAX``
+    scopes, then forgotten all at once (each step is one atomic dict operation)."""
+    scope = (secret, date, region, service)
+    key = _KEYS.get(scope)
+    if key is not None:
+        return key
     key = hmac.new(f"AWS4{secret}".encode(), date.encode(), hashlib.sha256).digest()
     for part in (region, service, TERMINATOR):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    if len(_KEYS) >= _KEYS_MAX:
+        _KEYS.clear()
+    _KEYS[scope] = key
     return key
+
+
+def _parse_timestamp(text: str) -> datetime:
+    """``YYYYMMDDTHHMMSSZ`` as an aware UTC datetime (ValueError when it is not one)."""
+    match = _BASIC_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def _parse_authorization(value: str) -> tuple[str, dict[str, str]]:
@@ -321,18 +345,18 @@ def _parse(request: SignedRequest) -> _Parsed:
 
 def _check_time(parsed: _Parsed, now: datetime) -> None:
     try:
-        when = datetime.strptime(parsed.timestamp, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        when = _parse_timestamp(parsed.timestamp)
     except ValueError:
         raise AuthError(
             INCOMPLETE,
             f"Date must be in ISO-8601 'basic format'. Got '{parsed.timestamp}'. "
             "See http://en.wikipedia.org/wiki/ISO_8601",
         ) from None
-    now_text = now.strftime(TIMESTAMP_FORMAT)
     # Too far in the future is refused alike for headers and query strings (and cannot hold
     # together with either expiry below).
     if when - now > MAX_SKEW:
         earliest = (now + MAX_SKEW).strftime(TIMESTAMP_FORMAT)
+        now_text = now.strftime(TIMESTAMP_FORMAT)
         raise AuthError(
             INVALID,
             f"Signature not yet current: {parsed.timestamp} is still later than "
@@ -342,6 +366,7 @@ def _check_time(parsed: _Parsed, now: datetime) -> None:
         assert parsed.expires is not None
         deadline = when + timedelta(seconds=parsed.expires)
         if now > deadline:
+            now_text = now.strftime(TIMESTAMP_FORMAT)
             raise AuthError(
                 INVALID,
                 f"Signature expired: {deadline.strftime(TIMESTAMP_FORMAT)} is now earlier "
@@ -349,6 +374,7 @@ def _check_time(parsed: _Parsed, now: datetime) -> None:
             )
     elif now - when > MAX_SKEW:
         limit = (now - MAX_SKEW).strftime(TIMESTAMP_FORMAT)
+        now_text = now.strftime(TIMESTAMP_FORMAT)
         raise AuthError(
             INVALID,
             f"Signature expired: {parsed.timestamp} is now earlier than {limit} "

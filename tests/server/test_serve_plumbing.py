@@ -1,0 +1,137 @@
+"""The served path's plumbing: one write per answer, the work pool, SigV4's cached parts."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from kmsworkbench.sandbox import sigv4
+from kmsworkbench.sandbox.http11 import CoalescingTransport
+from kmsworkbench.sandbox.workpool import WorkPool
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = self.closed = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info:{name}"
+
+
+def test_head_and_body_written_in_one_turn_go_out_as_one_write() -> None:
+    async def main() -> FakeTransport:
+        raw = FakeTransport()
+        wrapped = CoalescingTransport(raw, asyncio.get_running_loop())  # type: ignore[arg-type]
+        wrapped.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        assert raw.writes == []
+        wrapped.write(b"{}")
+        assert raw.writes == [b"HTTP/1.1 200 OK\r\n\r\n{}"]
+        wrapped.write(b"alone")  # nothing follows in this turn: sent on the next one
+        assert wrapped.get_write_buffer_size() == 5
+        await asyncio.sleep(0)
+        assert raw.writes[-1] == b"alone"
+        wrapped.write(b"last words")
+        wrapped.close()  # what is held goes out before the close
+        assert raw.writes[-1] == b"last words" and raw.closed
+        assert wrapped.get_extra_info("peername") == "info:peername"
+        return raw
+
+    raw = asyncio.run(main())
+    assert len(raw.writes) == 3
+
+
+def test_abort_drops_what_is_held() -> None:
+    async def main() -> FakeTransport:
+        raw = FakeTransport()
+        wrapped = CoalescingTransport(raw, asyncio.get_running_loop())  # type: ignore[arg-type]
+        wrapped.write(b"never")
+        wrapped.abort()
+        await asyncio.sleep(0)
+        return raw
+
+    raw = asyncio.run(main())
+    assert raw.writes == [] and raw.aborted
+
+
+def test_work_pool_answers_raises_and_stays_within_its_threads() -> None:
+    pool = WorkPool(3, "test-work")
+    seen: set[str] = set()
+    gate = threading.Barrier(3, timeout=10)
+
+    def work(n: int) -> int:
+        seen.add(threading.current_thread().name)
+        if n < 3:
+            gate.wait()  # three run at once: three threads exist
+        return n * 2
+
+    def fail() -> None:
+        raise KeyError("boom")
+
+    async def main() -> list[int]:
+        answers = await asyncio.gather(*(pool.run(work, n) for n in range(20)))
+        with pytest.raises(KeyError, match="boom"):
+            await pool.run(fail)
+        return list(answers)
+
+    try:
+        assert asyncio.run(main()) == [n * 2 for n in range(20)]
+    finally:
+        pool.close()
+    assert len(seen) == 3 and all(name.startswith("test-work_") for name in seen)
+    assert not any(t.name.startswith("test-work_") for t in threading.enumerate())
+
+
+def test_work_pool_close_finishes_queued_work_then_refuses() -> None:
+    pool = WorkPool(1)
+    done: list[int] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(pool.run(done.append, n)) for n in range(5)]
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    pool.close()
+    assert done == [0, 1, 2, 3, 4]
+    with pytest.raises(RuntimeError):
+        asyncio.run(pool.run(done.append, 9))
+
+
+@pytest.mark.parametrize(
+    "text", ["20261202T030405", "2026122T030405Z", "20261302T030405Z", "2026-12-02T03:04:05Z"]
+)
+def test_timestamps_not_in_basic_format_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        sigv4._parse_timestamp(text)
+
+
+def test_signing_key_cache_gives_the_key_derived_afresh() -> None:
+    sigv4._KEYS.clear()
+    first = sigv4._derive_key("secret", "20261202", "us-east-1", "kms")
+    assert sigv4._derive_key("secret", "20261202", "us-east-1", "kms") is first
+    sigv4._KEYS.clear()
+    assert sigv4._derive_key("secret", "20261202", "us-east-1", "kms") == first
+    assert sigv4._derive_key("secret", "20261203", "us-east-1", "kms") != first
+    for n in range(sigv4._KEYS_MAX + 5):  # bounded
+        sigv4._derive_key(f"s{n}", "20261202", "us-east-1", "kms")
+    assert len(sigv4._KEYS) <= sigv4._KEYS_MAX
