@@ -210,9 +210,7 @@ class KeyListScreen(WorkbenchScreen):
 
     def _matched_by_text(self) -> str:
         """Which fields the filter matched, e.g. "matched: 3 alias, 2 description"."""
-        counts: dict[str, int] = {}
-        for field in self.index.matched_by.values():
-            counts[field] = counts.get(field, 0) + 1
+        counts = self.index.match_counts
         order = ("alias", "key ID", "ARN", "description")
         return "matched: " + ", ".join(f"{counts[f]} {f}" for f in order if f in counts)
 

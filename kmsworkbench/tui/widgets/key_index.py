@@ -10,71 +10,128 @@ searches only the previous matches: a key that does not match "ab" cannot match 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from kmsworkbench.service import KeyInfo
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     info: KeyInfo
     order: int
-    names: tuple[tuple[str, str], ...]  # (field, lower-cased value): aliases, key id
+    aliases: str  # lower-cased alias names (each also without "alias/"), each between NULs
+    key_id: str  # lower-cased
     arn: str  # lower-cased
     description: str  # lower-cased
     sort_key: str  # customer aliases first, then alias/aws/*, then keys without alias
-    haystack: str  # names and description joined: no query in it, no match (but the ARN)
+    names: str  # aliases and key id: no query in it, the match is by ARN or description
+    haystack: str  # names and description: no query in it, no match (but the ARN)
+    ineligible: bool  # known not to wrap pairs (hidden on request)
 
     @classmethod
     def build(cls, info: KeyInfo, order: int) -> _Entry:
-        names: list[tuple[str, str]] = []
+        names: list[str] = []
         for alias in info.aliases:
             low = alias.lower()
-            names.append(("alias", low))
+            names.append(low)
             if low.startswith("alias/"):
-                names.append(("alias", low[len("alias/") :]))
-        names.append(("key ID", info.key_id.lower()))
+                names.append(low[len("alias/") :])
+        aliases = "\0" + "\0".join(names) + "\0" if names else ""
         if not info.aliases:
             sort_key = "2" + info.key_id
         elif info.aliases[0].startswith("alias/aws/"):
             sort_key = "1" + info.aliases[0].lower()
         else:
             sort_key = "0" + info.aliases[0].lower()
+        key_id = info.key_id.lower()
         description = info.description.lower()
-        haystack = "\0".join([name for _, name in names] + [description])
-        return cls(info, order, tuple(names), info.arn.lower(), description, sort_key, haystack)
+        names = aliases + key_id
+        haystack = names + "\0" + description
+        return cls(
+            info,
+            order,
+            aliases,
+            key_id,
+            info.arn.lower(),
+            description,
+            sort_key,
+            names,
+            haystack,
+            info.eligible is False,
+        )
 
     def match(self, query: str) -> tuple[int, str] | None:
         """(rank, field): 0 exact, 1 prefix, 2 substring of an alias or the key id, 3 a
-        substring of the description; None no match. The ARN counts whole or as a prefix
-        (a pasted ARN) but not as a substring: every ARN contains "aws" and "kms", which
-        made "aws" match every key."""
+        substring of the description; None no match. An alias comes before the key id at
+        the same rank. The ARN counts whole or as a prefix (a pasted ARN) but not as a
+        substring: every ARN contains "aws" and "kms", which made "aws" match every key.
+        (:meth:`KeyIndex.filter` inlines this test for speed; the two must agree.)"""
         if not query:
             return (0, "")
         if query not in self.haystack and not self.arn.startswith(query):
             return None
-        best: tuple[int, str] | None = None
-        for field, name in self.names:
-            if name == query:
-                return (0, field)
-            if name.startswith(query):
-                if best is None or best[0] > 1:
-                    best = (1, field)
-            elif best is None and query in name:
-                best = (2, field)
-        if best is None:
-            if self.arn == query:
-                return (0, "ARN")
-            if self.arn.startswith(query):
-                return (1, "ARN")
-            if query in self.description:
-                best = (3, "description")
-        return best
+        return _classify(self, query, "\0" + query, "\0" + query + "\0")
 
-    def rank(self, query: str) -> int | None:
-        found = self.match(query)
-        return None if found is None else found[0]
+
+def _classify(entry: _Entry, q: str, start: str, whole: str) -> tuple[int, str]:
+    """The rank and field of an entry known to match ``q`` (``start`` is NUL + q, ``whole``
+    NUL + q + NUL: how an alias name equal to q, or starting with it, appears in
+    :attr:`_Entry.aliases`). A query never holds a NUL, so it never spans two names."""
+    aliases = entry.aliases
+    if whole in aliases:
+        return (0, "alias")
+    if entry.key_id == q:
+        return (0, "key ID")
+    if start in aliases:
+        return (1, "alias")
+    if entry.key_id.startswith(q):
+        return (1, "key ID")
+    if q in aliases:
+        return (2, "alias")
+    if q in entry.key_id:
+        return (2, "key ID")
+    if entry.arn == q:
+        return (0, "ARN")
+    if entry.arn.startswith(q):
+        return (1, "ARN")
+    return (3, "description")
+
+
+class _MatchedBy(Mapping[str, str]):
+    """Per key id of the last filter's matches, the field that matched (alias, key ID, ARN,
+    description), worked out when asked: a dict of 10,000 entries built on every keystroke
+    cost more than the rest of the filter (the count per field is gathered by the filter:
+    :attr:`KeyIndex.match_counts`)."""
+
+    def __init__(
+        self,
+        entries: dict[str, _Entry],
+        query: str,
+        matches: list[_Entry],
+        hide_ineligible: bool,
+    ) -> None:
+        self._entries = entries
+        self._query = query
+        self._matches = matches
+        self._hide = hide_ineligible
+
+    def __getitem__(self, key_id: str) -> str:
+        entry = self._entries.get(key_id)
+        if entry is None or not self._query or (self._hide and entry.ineligible):
+            raise KeyError(key_id)
+        found = entry.match(self._query)
+        if found is None:
+            raise KeyError(key_id)
+        return found[1]
+
+    def __iter__(self) -> Iterator[str]:
+        if not self._query:
+            return iter(())
+        return (entry.info.key_id for entry in self._matches)
+
+    def __len__(self) -> int:
+        return len(self._matches) if self._query else 0
 
 
 class KeyIndex:
@@ -83,7 +140,8 @@ class KeyIndex:
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
-        self.matched_by: dict[str, str] = {}
+        self.matched_by: Mapping[str, str] = {}
+        self.match_counts: dict[str, int] = {}  # the last filter's matches per field
         # The last filter: (query, hide_ineligible, version, the matches ranked, the matches
         # in view order).
         self._last: tuple[str, bool, int, list[_Entry], list[_Entry]] | None = None
@@ -161,25 +219,70 @@ class KeyIndex:
                 # One more letter typed: only the previous matches can match (a name or
                 # description holding q holds its start; an ARN starting with q too).
                 candidates = last[4]
-        # Candidates come in view order, so each rank's bucket is already in view order:
-        # no sort per keystroke.
-        buckets: tuple[list[_Entry], ...] = ([], [], [], [])
-        matched_by: dict[str, str] = {}
-        for entry in candidates:
-            if hide_ineligible and entry.info.eligible is False:
-                continue
-            found = entry.match(q)
-            if found is not None:
-                buckets[found[0]].append(entry)
-                if found[1]:
-                    matched_by[entry.info.key_id] = found[1]
-        entries = [entry for bucket in buckets for entry in bucket]
-        in_order = (
-            [entry for entry in candidates if entry.info.key_id in matched_by] if q else entries
-        )
-        self.matched_by = matched_by
-        self._last = (q, hide_ineligible, self._version, entries, in_order)
+        if hide_ineligible:
+            candidates = [entry for entry in candidates if not entry.ineligible]
+        counts: dict[str, int] = {}
+        if not q:
+            entries = hits = candidates
+        else:
+            # Which keys match: a substring test or two per key, each in C.
+            hits = [e for e in candidates if q in e.haystack or e.arn.startswith(q)]
+            entries = self._rank(hits, q, counts)
+        self.matched_by = _MatchedBy(self._entries, q, hits, hide_ineligible)
+        self.match_counts = counts
+        self._last = (q, hide_ineligible, self._version, entries, hits)
         return [entry.info for entry in entries]
+
+    @staticmethod
+    def _rank(hits: list[_Entry], q: str, counts: dict[str, int]) -> list[_Entry]:
+        """The hits (in view order) by rank, each rank in view order; ``counts`` gets the
+        number of hits per matching field. :func:`_classify`, inlined: this loop runs once
+        per matching key and keystroke."""
+        start, whole = "\0" + q, "\0" + q + "\0"
+        exact: list[_Entry] = []
+        prefix: list[_Entry] = []
+        inner: list[_Entry] = []
+        described: list[_Entry] = []
+        n_alias = n_key_id = n_arn = 0
+        for e in hits:
+            if q not in e.names:  # most hits of a short query: by description
+                if e.arn == q:
+                    exact.append(e)
+                    n_arn += 1
+                elif e.arn.startswith(q):
+                    prefix.append(e)
+                    n_arn += 1
+                else:
+                    described.append(e)
+                continue
+            aliases, key_id = e.aliases, e.key_id
+            if whole in aliases:
+                exact.append(e)
+                n_alias += 1
+            elif key_id == q:
+                exact.append(e)
+                n_key_id += 1
+            elif start in aliases:
+                prefix.append(e)
+                n_alias += 1
+            elif key_id.startswith(q):
+                prefix.append(e)
+                n_key_id += 1
+            elif q in aliases:
+                inner.append(e)
+                n_alias += 1
+            else:
+                inner.append(e)
+                n_key_id += 1
+        for field, n in (
+            ("alias", n_alias),
+            ("key ID", n_key_id),
+            ("ARN", n_arn),
+            ("description", len(described)),
+        ):
+            if n:
+                counts[field] = n
+        return exact + prefix + inner + described
 
     def find(self, reference: str) -> KeyInfo | None:
         """The key a key id, key ARN, alias name or alias ARN names, if it is listed."""
