@@ -12,6 +12,7 @@ are safe here: a table never takes typed text.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -32,6 +33,7 @@ from kmsworkbench.tui.widgets.key_table_cells import (
     GAP,
     cell,
     fit_columns,
+    header_cells,
     row_cells,
     short_reason,
 )
@@ -104,7 +106,10 @@ class KeyTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._rows: dict[str, int] | None = None  # key id -> row, built when first asked
         self._widths = fit_columns(80)
-        self._lines: dict[tuple[str, bool, bool, bool], tuple[Strip, Strip]] = {}
+        # Rendered rows by (key id, cursor, even, focused), each with the KeyInfo it shows;
+        # kept across filters (the rows a new filter shows are often the ones shown before).
+        self._lines: dict[tuple[str, bool, bool, bool], tuple[KeyInfo, tuple[Strip, Strip]]] = {}
+        self._header: tuple[Strip, Strip] | None = None
 
     # -- the rows ------------------------------------------------------------------------
 
@@ -123,7 +128,6 @@ class KeyTable(ScrollView, can_focus=True):
         still among them (else on the first row). Nothing is rendered off screen."""
         self.shown = keys
         self._rows = None
-        self._lines.clear()
         row = self.row_of(keep_key) if keep_key is not None else None
         self.cursor_row = row if row is not None else 0
         self._update_virtual_size()
@@ -188,7 +192,7 @@ class KeyTable(ScrollView, can_focus=True):
         widths = fit_columns(self.scrollable_content_region.width or event.size.width)
         if widths != self._widths:
             self._widths = widths
-            self._lines.clear()
+            self._forget_lines()
             self._update_virtual_size()
         self._scroll_to_cursor()
 
@@ -259,29 +263,44 @@ class KeyTable(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines.clear()  # a theme change or focus change restyles every line
+        self._forget_lines()  # a theme change or focus change restyles every line
 
     def _on_focus(self, event: events.Focus) -> None:
         super()._on_focus(event)
-        self._lines.clear()
+        self._forget_lines()
 
     def _on_blur(self, event: events.Blur) -> None:
         super()._on_blur(event)
-        self._lines.clear()
+        self._forget_lines()
 
-    def _parts(self, cells: list[Text], style: Style, fixed: Style) -> tuple[Strip, Strip]:
-        """The fixed (name) part and the scrolling part of one line, uncropped."""
-        console = self.app.console
+    def _forget_lines(self) -> None:
+        self._lines.clear()
+        self._header = None
+
+    def _parts(
+        self, cells: list[tuple[str, str]], style: Style, fixed: Style
+    ) -> tuple[Strip, Strip]:
+        """The fixed (name) part and the scrolling part of one line, uncropped: one segment
+        per run of cells of one style (as rich would render them, without building a Text
+        per cell), each cell padded to its width and followed by the gap."""
         strips: list[Strip] = []
-        for first, last, part_style in ((0, 1, fixed), (1, len(cells), style)):
-            line = Text(no_wrap=True, end="")
-            for text, width in zip(cells[first:last], self._widths[first:last], strict=True):
-                piece = text.copy()
-                piece.truncate(width, pad=True)
-                line.append_text(piece)
-                line.append(" " * GAP)
-            segments = list(Segment.apply_style(line.render(console), part_style))
-            strips.append(Strip(segments, line.cell_len))
+        gap = " " * GAP
+        for part, widths, part_style in (
+            (cells[:1], self._widths[:1], fixed),
+            (cells[1:], self._widths[1:], style),
+        ):
+            runs: list[tuple[str, str]] = []
+            for text, cell_style in part:
+                for piece, piece_style in ((text, cell_style), (gap, "")):
+                    if runs and runs[-1][1] == piece_style:
+                        runs[-1] = (runs[-1][0] + piece, piece_style)
+                    else:
+                        runs.append((piece, piece_style))
+            segments = [
+                Segment(text, part_style + _style(run_style) if run_style else part_style)
+                for text, run_style in runs
+            ]
+            strips.append(Strip(segments, sum(widths) + GAP * len(widths)))
         return strips[0], strips[1]
 
     def render_line(self, y: int) -> Strip:
@@ -289,10 +308,10 @@ class KeyTable(ScrollView, can_focus=True):
         fixed_width = self._widths[0] + GAP
         base = self.rich_style
         if y == 0:
-            header = base + self.get_component_rich_style("key-table--header")
-            cells = [Text(c.label, style="", end="") for c in COLUMNS]
-            fixed, rest = self._parts(cells, header, header)
-            style = header
+            style = base + self.get_component_rich_style("key-table--header")
+            if self._header is None:
+                self._header = self._parts(header_cells(self._widths), style, style)
+            fixed, rest = self._header
         else:
             row = int(self.scroll_y) + y - 1
             if row >= len(self.shown):
@@ -301,23 +320,28 @@ class KeyTable(ScrollView, can_focus=True):
             cursor = row == self.cursor_row
             even = row % 2 == 1
             key = (info.key_id, cursor, even, self.has_focus)
-            parts = self._lines.get(key)
             style = base
             if cursor:
                 style = base + self.get_component_rich_style("key-table--cursor")
             elif even:
                 style = base + self.get_component_rich_style("key-table--even-row")
-            if parts is None:
+            cached = self._lines.get(key)
+            if cached is not None and cached[0] is info:
+                fixed, rest = cached[1]
+            else:
                 fixed_style = (
                     style if cursor else style + self.get_component_rich_style("key-table--fixed")
                 )
                 if len(self._lines) > _CACHE_LIMIT:
                     self._lines.clear()
-                parts = self._lines[key] = self._parts(
-                    row_cells(info, self._widths), style, fixed_style
-                )
-            fixed, rest = parts
+                fixed, rest = self._parts(row_cells(info, self._widths), style, fixed_style)
+                self._lines[key] = (info, (fixed, rest))
         x = int(self.scroll_x)
         visible = max(0, width - fixed_width)
         line = Strip.join([fixed.crop(0, min(fixed_width, width)), rest.crop(x, x + visible)])
         return line.extend_cell_length(width, style)
+
+
+@lru_cache(maxsize=64)
+def _style(definition: str) -> Style:
+    return Style.parse(definition)

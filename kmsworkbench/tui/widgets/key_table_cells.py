@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import set_cell_size
 from rich.text import Text
 
 from kmsworkbench.service import KeyInfo
@@ -147,16 +148,25 @@ def cell(info: KeyInfo, column: str) -> Text:
     return Text(cell_values(info)[column], style=dim, no_wrap=True)
 
 
-def row_cells(info: KeyInfo, widths: list[int]) -> list[Text]:
-    """The cells of one key, each shortened to its column's width."""
+def row_cells(info: KeyInfo, widths: list[int]) -> list[tuple[str, str]]:
+    """The cells of one key, each shortened and padded to its column's width (in cells: a
+    wide character counts two), with its style: (text, style)."""
     values = cell_values(info)
     dim = "dim" if info.eligible is False else ""
     wraps = wraps_cell(info)
-    cells: list[Text] = []
+    cells: list[tuple[str, str]] = []
     for column, width in zip(COLUMNS, widths, strict=True):
-        style = wraps.style if column.key == "wraps" else dim
+        style = str(wraps.style) if column.key == "wraps" else dim
         if column.key == "alias" and not info.aliases:
             style = f"{dim} italic"  # a key without alias: its key ID names it
         value = shorten(values[column.key], width, middle=column.middle)
-        cells.append(Text(value, style=style, no_wrap=True, end=""))
+        cells.append((set_cell_size(value, width), style))
     return cells
+
+
+def header_cells(widths: list[int]) -> list[tuple[str, str]]:
+    """The header line's cells (the table styles the whole line)."""
+    return [
+        (set_cell_size(column.label, width), "")
+        for column, width in zip(COLUMNS, widths, strict=True)
+    ]
