@@ -28,6 +28,7 @@ class _Entry:
     names: str  # aliases and key id: no query in it, the match is by ARN or description
     haystack: str  # names and description: no query in it, no match (but the ARN)
     ineligible: bool  # known not to wrap pairs (hidden on request)
+    place: int = -1  # where it stands in the view order (KeyIndex._in_order)
 
     @classmethod
     def build(cls, info: KeyInfo, order: int) -> _Entry:
@@ -146,7 +147,9 @@ class KeyIndex:
         # in view order).
         self._last: tuple[str, bool, int, list[_Entry], list[_Entry]] | None = None
         self._version = 0  # changes whenever an entry is added or replaced
-        self._sorted: tuple[int, list[_Entry], int] | None = None  # version, view order, aliases
+        self._order_version = 0  # changes whenever the view order may change
+        # (order version, every entry in view order, number of aliases)
+        self._sorted: tuple[int, list[_Entry], int] | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -157,6 +160,7 @@ class KeyIndex:
     def clear(self) -> None:
         self._entries.clear()
         self._version += 1
+        self._order_version += 1
 
     def add(self, keys: Iterable[KeyInfo]) -> list[KeyInfo]:
         """Add or replace keys; returns the ones that were new."""
@@ -171,6 +175,7 @@ class KeyIndex:
                 info.metadata = old.info.metadata
             self._entries[info.key_id] = _Entry.build(info, order)
         self._version += 1
+        self._order_version += 1
         return new
 
     def update(self, info: KeyInfo) -> None:
@@ -179,8 +184,22 @@ class KeyIndex:
         order = old.order if old else len(self._entries)
         if old is not None and not info.aliases and old.info.aliases:
             info.aliases = old.info.aliases
-        self._entries[info.key_id] = _Entry.build(info, order)
+        entry = self._entries[info.key_id] = _Entry.build(info, order)
         self._version += 1
+        sorted_ = self._sorted
+        if (
+            old is not None
+            and sorted_ is not None
+            and sorted_[0] == self._order_version
+            and old.sort_key == entry.sort_key
+            and len(old.info.aliases) == len(info.aliases)
+        ):
+            # Described in place: same names, same place in the view order. Without this,
+            # the first keystroke after 10,000 keys were described sorted them all again.
+            entry.place = old.place
+            sorted_[1][old.place] = entry
+        else:
+            self._order_version += 1
 
     def get(self, key_id: str) -> KeyInfo | None:
         entry = self._entries.get(key_id)
@@ -192,10 +211,12 @@ class KeyIndex:
     def _in_order(self) -> list[_Entry]:
         """Every entry in the view's order (sorted once per change of the index, not per
         keystroke)."""
-        if self._sorted is None or self._sorted[0] != self._version:
+        if self._sorted is None or self._sorted[0] != self._order_version:
             ordered = sorted(self._entries.values(), key=lambda e: e.sort_key)
+            for place, entry in enumerate(ordered):
+                entry.place = place
             aliases = sum(len(e.info.aliases) for e in ordered)
-            self._sorted = (self._version, ordered, aliases)
+            self._sorted = (self._order_version, ordered, aliases)
         return self._sorted[1]
 
     @property

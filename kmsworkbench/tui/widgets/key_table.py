@@ -12,18 +12,16 @@ are safe here: a table never takes typed text.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from kmsworkbench.service import KeyInfo
 from kmsworkbench.tui.widgets.key_index import KeyIndex
@@ -37,10 +35,12 @@ from kmsworkbench.tui.widgets.key_table_cells import (
     row_cells,
     short_reason,
 )
+from kmsworkbench.tui.widgets.key_table_lines import Frame, line_parts, shown_line
 
 __all__ = ["COLUMNS", "KeyIndex", "KeyTable", "short_reason"]
 
 _CACHE_LIMIT = 400  # rendered lines kept (a few screens' worth)
+_Line = tuple[KeyInfo, tuple[Strip, Strip], tuple[int, int], Strip]
 
 
 class KeyTable(ScrollView, can_focus=True):
@@ -106,10 +106,12 @@ class KeyTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._rows: dict[str, int] | None = None  # key id -> row, built when first asked
         self._widths = fit_columns(80)
-        # Rendered rows by (key id, cursor, even, focused), each with the KeyInfo it shows;
-        # kept across filters (the rows a new filter shows are often the ones shown before).
-        self._lines: dict[tuple[str, bool, bool, bool], tuple[KeyInfo, tuple[Strip, Strip]]] = {}
+        # Rendered rows by (key id, cursor, even, focused): the KeyInfo shown, its two
+        # parts, and the line last shown from them with its (scroll x, width). Kept across
+        # filters: the rows a new filter shows are often the ones shown before.
+        self._lines: dict[tuple[str, bool, bool, bool], _Line] = {}
         self._header: tuple[Strip, Strip] | None = None
+        self._frame: Frame | None = None
 
     # -- the rows ------------------------------------------------------------------------
 
@@ -128,7 +130,7 @@ class KeyTable(ScrollView, can_focus=True):
         still among them (else on the first row). Nothing is rendered off screen."""
         self.shown = keys
         self._rows = None
-        row = self.row_of(keep_key) if keep_key is not None else None
+        row = self._find_row(keep_key) if keep_key is not None else None
         self.cursor_row = row if row is not None else 0
         self._update_virtual_size()
         if row is None:
@@ -143,6 +145,11 @@ class KeyTable(ScrollView, can_focus=True):
         if self._rows is None:
             self._rows = {info.key_id: i for i, info in enumerate(self.shown)}
         return self._rows.get(key_id)
+
+    def _find_row(self, key_id: str) -> int | None:
+        """The row of one key, by a scan that stops there (the kept key is mostly near the
+        top); a 10,000-entry dict per keystroke cost more than the filter."""
+        return next((i for i, info in enumerate(self.shown) if info.key_id == key_id), None)
 
     def move_to(self, key_id: str) -> bool:
         row = self.row_of(key_id)
@@ -186,7 +193,19 @@ class KeyTable(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         width = sum(self._widths) + GAP * len(self._widths)
-        self.virtual_size = Size(width, len(self.shown) + 1)
+        size = Size(width, len(self.shown) + 1)
+        if size == self.virtual_size:
+            return
+        if not self.container_size:
+            self.virtual_size = size  # not laid out yet
+            return
+        # A new number of rows leaves the table's region as it is: setting virtual_size
+        # would lay out the whole screen on every keystroke. The scrollbars take the new
+        # size here (as Textual does after a layout); a scrollbar that appears or goes
+        # away still asks for a layout itself (show_*_scrollbar are layout reactives).
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
         widths = fit_columns(self.scrollable_content_region.width or event.size.width)
@@ -277,71 +296,56 @@ class KeyTable(ScrollView, can_focus=True):
         self._lines.clear()
         self._header = None
 
-    def _parts(
-        self, cells: list[tuple[str, str]], style: Style, fixed: Style
-    ) -> tuple[Strip, Strip]:
-        """The fixed (name) part and the scrolling part of one line, uncropped: one segment
-        per run of cells of one style (as rich would render them, without building a Text
-        per cell), each cell padded to its width and followed by the gap."""
-        strips: list[Strip] = []
-        gap = " " * GAP
-        for part, widths, part_style in (
-            (cells[:1], self._widths[:1], fixed),
-            (cells[1:], self._widths[1:], style),
-        ):
-            runs: list[tuple[str, str]] = []
-            for text, cell_style in part:
-                for piece, piece_style in ((text, cell_style), (gap, "")):
-                    if runs and runs[-1][1] == piece_style:
-                        runs[-1] = (runs[-1][0] + piece, piece_style)
-                    else:
-                        runs.append((piece, piece_style))
-            segments = [
-                Segment(text, part_style + _style(run_style) if run_style else part_style)
-                for text, run_style in runs
-            ]
-            strips.append(Strip(segments, sum(widths) + GAP * len(widths)))
-        return strips[0], strips[1]
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of one frame shares, worked out once per frame rather than per
+        # line (rich_style alone walks the ancestors' backgrounds).
+        self._frame = self._frame_styles()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _frame_styles(self) -> Frame:
+        base = self.rich_style
+        component = self.get_component_rich_style
+        return Frame(
+            width=self.scrollable_content_region.width,
+            top=int(self.scroll_y),
+            x=int(self.scroll_x),
+            focus=self.has_focus,
+            base=base,
+            header=base + component("key-table--header"),
+            cursor=base + component("key-table--cursor"),
+            even=base + component("key-table--even-row"),
+            fixed=component("key-table--fixed"),
+        )
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        fixed_width = self._widths[0] + GAP
-        base = self.rich_style
+        frame = self._frame or self._frame_styles()
+        width, x = frame.width, frame.x
         if y == 0:
-            style = base + self.get_component_rich_style("key-table--header")
+            style = frame.header
             if self._header is None:
-                self._header = self._parts(header_cells(self._widths), style, style)
-            fixed, rest = self._header
+                self._header = line_parts(header_cells(self._widths), self._widths, style, style)
+            return shown_line(self._header, self._widths, x, width, style)
+        row = frame.top + y - 1
+        if row >= len(self.shown):
+            return Strip.blank(width, frame.base)
+        info = self.shown[row]
+        cursor = row == self.cursor_row
+        even = row % 2 == 1
+        style = frame.cursor if cursor else frame.even if even else frame.base
+        key = (info.key_id, cursor, even, frame.focus)
+        cached = self._lines.get(key)
+        if cached is not None and cached[0] is info:
+            if cached[2] == (x, width):
+                return cached[3]
+            parts = cached[1]
         else:
-            row = int(self.scroll_y) + y - 1
-            if row >= len(self.shown):
-                return Strip.blank(width, base)
-            info = self.shown[row]
-            cursor = row == self.cursor_row
-            even = row % 2 == 1
-            key = (info.key_id, cursor, even, self.has_focus)
-            style = base
-            if cursor:
-                style = base + self.get_component_rich_style("key-table--cursor")
-            elif even:
-                style = base + self.get_component_rich_style("key-table--even-row")
-            cached = self._lines.get(key)
-            if cached is not None and cached[0] is info:
-                fixed, rest = cached[1]
-            else:
-                fixed_style = (
-                    style if cursor else style + self.get_component_rich_style("key-table--fixed")
-                )
-                if len(self._lines) > _CACHE_LIMIT:
-                    self._lines.clear()
-                fixed, rest = self._parts(row_cells(info, self._widths), style, fixed_style)
-                self._lines[key] = (info, (fixed, rest))
-        x = int(self.scroll_x)
-        visible = max(0, width - fixed_width)
-        line = Strip.join([fixed.crop(0, min(fixed_width, width)), rest.crop(x, x + visible)])
-        return line.extend_cell_length(width, style)
-
-
-@lru_cache(maxsize=64)
-def _style(definition: str) -> Style:
-    return Style.parse(definition)
+            if len(self._lines) > _CACHE_LIMIT:
+                self._lines.clear()
+            fixed_style = style if cursor else style + frame.fixed
+            parts = line_parts(row_cells(info, self._widths), self._widths, style, fixed_style)
+        line = shown_line(parts, self._widths, x, width, style)
+        self._lines[key] = (info, parts, (x, width), line)
+        return line
