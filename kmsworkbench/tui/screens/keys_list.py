@@ -153,10 +153,15 @@ class KeyListScreen(WorkbenchScreen):
             else:
                 table.update_key(info)
         if hidden_changed or self.filter_text:
-            # Ineligible keys leave the view, or a description now matches the filter.
+            # Ineligible keys leave the view, or a description now matches the filter (the
+            # refilter updates the pane if the highlighted key changed).
             self._refilter()
         self._update_count()
-        self._update_detail(table.highlighted)
+        now = table.highlighted
+        if now is not None and any(info.key_id == now.key_id for info in described):
+            # Only when the highlighted key itself was described: the pane redrawn for every
+            # batch laid the screen out again hundreds of times while 10,000 keys loaded.
+            self._update_detail(now)
 
     @on(DescribingDone)
     def _describing_done(self, message: DescribingDone) -> None:
