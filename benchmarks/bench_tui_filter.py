@@ -16,15 +16,18 @@ Each round is one headless app (a fresh interpreter) that types the query three 
   key list), in the same process: Pilot's own cost plus Textual's for an Input.
 
 CPU time per keystroke (the whole process, from the key to that frame) is printed too: on a
-shared machine it moves less than the wall clock.
+shared machine it moves less than the wall clock. ``--baseline DIR`` also runs each round
+with the ``kmsworkbench`` package of DIR (for example ``git archive REV kmsworkbench | tar
+-x -C DIR``), alternating with this one, so a change is measured before and after in one run.
 
-    .venv/bin/python benchmarks/bench_tui_filter.py [--keys 10000] [--rounds 2]
+    .venv/bin/python benchmarks/bench_tui_filter.py [--keys 10000] [--rounds 2] [--baseline DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -176,8 +179,12 @@ async def child(folder: str, query: str, frames_first: bool) -> None:
 # -- the parent: seed, run the rounds, report ----------------------------------------------
 
 
-def run_round(folder: Path, env: dict[str, str], frames_first: bool) -> dict[str, list[list[str]]]:
+def run_round(
+    folder: Path, env: dict[str, str], frames_first: bool, source: str = ""
+) -> dict[str, list[list[str]]]:
     argv = [sys.executable, __file__, "--child", str(folder), QUERY, str(int(frames_first))]
+    if source:  # the package of another revision first on the path
+        env = {**env, "PYTHONPATH": os.pathsep.join([source, str(Path(__file__).parent)])}
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=3600)
     if result.returncode != 0:
         raise SystemExit(f"the headless TUI failed ({result.returncode}): {result.stderr[-3000:]}")
@@ -189,54 +196,84 @@ def run_round(folder: Path, env: dict[str, str], frames_first: bool) -> dict[str
     return lines
 
 
+WAYS = ("FRAME", "PILOT", "CONTROL-PILOT", "CONTROL-FRAME")
+
+
+class Side:
+    """One revision's keystrokes over the rounds."""
+
+    def __init__(self, name: str, source: str) -> None:
+        self.name, self.source = name, source
+        self.wall: dict[str, list[float]] = {way: [] for way in WAYS}
+        self.cpu: dict[str, list[float]] = {way: [] for way in WAYS}
+        self.capped = 0
+
+    def run(self, folder: Path, env: dict[str, str], round_no: int) -> None:
+        lines = run_round(folder, env, round_no % 2 == 0, self.source)
+        for way in WAYS:
+            for words in lines.get(way, []):
+                self.wall[way].append(float(words[0]))
+                self.cpu[way].append(float(words[1]))
+                if way in ("FRAME", "PILOT") and int(words[3]) < int(words[2]):
+                    self.capped += 1
+            shown = " ".join(f"{w[0]}/{w[1]}" for w in lines.get(way, []))
+            print(f"  round {round_no + 1} {self.name} {way} (wall/CPU ms): {shown}", flush=True)
+
+    def median(self, way: str, cpu: bool = False) -> float:
+        return statistics.median((self.cpu if cpu else self.wall)[way])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keys", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--baseline", default="", help="a folder holding another kmsworkbench")
     parser.add_argument("--child", nargs=3, metavar=("FOLDER", "QUERY", "FRAMES_FIRST"))
     opts = parser.parse_args()
     if opts.child:
         folder, query, frames_first = opts.child
         asyncio.run(child(folder, query, frames_first == "1"))
         return 0
-    ways = ("FRAME", "PILOT", "CONTROL-PILOT", "CONTROL-FRAME")
-    wall: dict[str, list[float]] = {way: [] for way in ways}
-    cpu: dict[str, list[float]] = {way: [] for way in ways}
-    capped = 0
+    this = Side("this", "")
+    sides = [this] + (
+        [Side("baseline", str(Path(opts.baseline).resolve()))] if opts.baseline else []
+    )
     with tempfile.TemporaryDirectory(prefix="kmswb-bench-filter-") as tmp:
         root = Path(tmp)
         folder = root / "sandbox"
         seed_keys(folder, max(1, min(opts.keys, 20000)))
         for round_no in range(max(1, opts.rounds)):
-            lines = run_round(folder, base_env(root), frames_first=round_no % 2 == 0)
-            for way in ways:
-                for words in lines.get(way, []):
-                    wall[way].append(float(words[0]))
-                    cpu[way].append(float(words[1]))
-                    if way in ("FRAME", "PILOT") and int(words[3]) < int(words[2]):
-                        capped += 1
-            for way in ways:
-                shown = " ".join(f"{w[0]}/{w[1]}" for w in lines.get(way, []))
-                print(f"  round {round_no + 1} {way} (wall/CPU ms): {shown}", flush=True)
-    med = {way: statistics.median(wall[way]) for way in ways}
-    cpu_med = {way: statistics.median(cpu[way]) for way in ways}
-    strokes = len(wall["FRAME"])
+            for side in sides if round_no % 2 == 0 else reversed(sides):
+                side.run(folder, base_env(root), round_no)
+    measured: dict[str, list[float]] = {}
+    for side in sides:
+        prefix = "" if side is this else "baseline: "
+        measured[prefix + "key to frame"] = side.wall["FRAME"]
+        measured[prefix + "key to frame, CPU"] = side.cpu["FRAME"]
+        measured[prefix + "through Pilot"] = side.wall["PILOT"]
+        measured[prefix + "through Pilot, CPU"] = side.cpu["PILOT"]
+    measured["Pilot control (bare Input)"] = this.wall["CONTROL-PILOT"]
+    measured["key to frame, control (bare Input)"] = this.wall["CONTROL-FRAME"]
+    med = this.median("FRAME")
+    text = (
+        f"median {med:.1f} ms key to frame (CPU {this.median('FRAME', cpu=True):.1f} ms); "
+        f"through Pilot {this.median('PILOT'):.1f} ms, of which Pilot's own (a bare Input) "
+        f"{this.median('CONTROL-PILOT'):.1f} ms; {this.capped} of "
+        f"{2 * len(this.wall['FRAME'])} keystrokes left matches out of the view"
+    )
+    if len(sides) > 1:
+        base = sides[1]
+        text += (
+            f"; baseline: {base.median('FRAME'):.1f} ms key to frame (CPU "
+            f"{base.median('FRAME', cpu=True):.1f} ms), {base.median('PILOT'):.1f} ms through Pilot"
+        )
     report(
         f"TUI filter keystroke with {opts.keys} keys",
-        {
-            "key to frame": wall["FRAME"],
-            "key to frame, CPU": cpu["FRAME"],
-            "through Pilot": wall["PILOT"],
-            "Pilot control (bare Input)": wall["CONTROL-PILOT"],
-            "key to frame, control (bare Input)": wall["CONTROL-FRAME"],
-        },
-        med["FRAME"],
-        f"median {med['FRAME']:.1f} ms key to frame (CPU {cpu_med['FRAME']:.1f} ms); through "
-        f"Pilot {med['PILOT']:.1f} ms, of which Pilot's own (a bare Input) "
-        f"{med['CONTROL-PILOT']:.1f} ms; {capped} of {2 * strokes} keystrokes left matches "
-        "out of the view",
+        measured,
+        med,
+        text,
         "median at most 50 ms, every match reachable",
-        med["FRAME"] <= 50 and capped == 0,
+        med <= 50 and this.capped == 0,
         unit="ms",
         notes="key to frame: the key event sent as Pilot sends it, to the first frame showing "
         "the new matches (composed and rendered to terminal bytes); through Pilot: press + "
