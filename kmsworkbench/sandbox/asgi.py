@@ -16,7 +16,9 @@ is one more entry there; nothing else in the server changes.
 The work of a request (the SigV4 check, the operation with its cryptography and SQLite) runs
 in a bounded thread pool, never on the event loop, so an RSA_4096 generation does not stall
 other clients. Beyond ``max_workers`` running and ``max_pending`` waiting requests, a request
-gets ``ThrottlingException`` at once. ``latency`` (``serve --latency-ms``) waits that long
+gets ``ThrottlingException`` at once. A connection's first request is worked on before
+the later requests of other connections (``http11.FIRST_ON_CONNECTION``), so no client
+starting among many waits behind the others for its first answer. ``latency`` (``serve --latency-ms``) waits that long
 before each answer on the loop (``asyncio.sleep``), holding no thread.
 
 Limits applied here (uvicorn applies the rest): a request body cap (1 MiB by default; KMS's
@@ -43,6 +45,7 @@ from typing import Any, Protocol
 
 from kmsworkbench.sandbox import sigv4
 from kmsworkbench.sandbox.core.context import REGION_RE
+from kmsworkbench.sandbox.http11 import FIRST_ON_CONNECTION
 from kmsworkbench.sandbox.workpool import WorkPool
 
 logger = logging.getLogger("kmsworkbench.sandbox.server")
@@ -247,7 +250,10 @@ class KmsAsgiApp:
         )
         self._in_flight += 1
         try:
-            status, extra, payload = await self._pool.run(self._work, signed, route, target, client)
+            first = bool(scope.get(FIRST_ON_CONNECTION, False))
+            status, extra, payload = await self._pool.run(
+                self._work, signed, route, target, client, urgent=first
+            )
         finally:
             self._in_flight -= 1
         await answer(status, payload, extra, False)

@@ -8,6 +8,11 @@ other. On a GIL-bound server that bookkeeping is a measurable part of a 1 ms req
 one asyncio future per call is all there is: the loop puts ``(future, function, args)`` on a
 queue, a worker runs it and sets the future through ``call_soon_threadsafe``.
 
+Work marked ``urgent`` is taken before the rest (and in order among itself): the server
+marks a connection's first request so, so that a client starting among hundreds of others is
+not queued behind their later requests. Each connection has one first request, so urgent
+work is bounded by the connections and cannot starve the rest for long.
+
 Threads are started on demand, up to ``max_workers``, and stay until :meth:`WorkPool.close`,
 which lets the work already queued finish, then joins them.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -44,14 +50,18 @@ class WorkPool:
             raise ValueError("max_workers must be at least 1")
         self.max_workers = max_workers
         self._name = name
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        # One token on the queue per item in one of the deques (None: a thread is to stop).
+        self._queue: queue.SimpleQueue[bool | None] = queue.SimpleQueue()
+        self._urgent: deque[_Item] = deque()
+        self._normal: deque[_Item] = deque()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._busy = 0  # calls handed over and not yet finished
         self._closed = False
 
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function(*args)`` on a worker thread and return (or raise) what it did."""
+    async def run(self, function: Callable[..., T], *args: Any, urgent: bool = False) -> T:
+        """Run ``function(*args)`` on a worker thread and return (or raise) what it did;
+        ``urgent`` work goes before every item not marked so."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         with self._lock:
@@ -60,7 +70,8 @@ class WorkPool:
             self._busy += 1
             if self._busy > len(self._threads) and len(self._threads) < self.max_workers:
                 self._start_thread()
-        self._queue.put((loop, future, function, args))
+        (self._urgent if urgent else self._normal).append((loop, future, function, args))
+        self._queue.put(True)
         return await future
 
     def _start_thread(self) -> None:
@@ -73,9 +84,14 @@ class WorkPool:
     def _worker(self) -> None:
         get = self._queue.get
         while True:
-            item = get()
-            if item is None:
+            if get() is None:
                 return
+            # A token was put after its item was appended, so one of the two has an item.
+            # (deque.popleft is atomic; the urgent deque is looked at first.)
+            try:
+                item = self._urgent.popleft()
+            except IndexError:
+                item = self._normal.popleft()
             loop, future, function, args = item
             try:
                 result, error = function(*args), None

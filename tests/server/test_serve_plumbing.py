@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import threading
+from typing import Any
 
 import pytest
 
@@ -135,3 +137,68 @@ def test_signing_key_cache_gives_the_key_derived_afresh() -> None:
     for n in range(sigv4._KEYS_MAX + 5):  # bounded
         sigv4._derive_key(f"s{n}", "20261202", "us-east-1", "kms")
     assert len(sigv4._KEYS) <= sigv4._KEYS_MAX
+
+
+def test_urgent_work_goes_before_work_queued_earlier() -> None:
+    pool = WorkPool(1)
+    order: list[str] = []
+    started = threading.Event()
+    release = threading.Event()
+
+    def block() -> None:
+        started.set()
+        assert release.wait(10)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        first = loop.create_task(pool.run(block))
+        while not started.is_set():  # the one thread is busy from here on
+            await asyncio.sleep(0.001)
+        tasks = [loop.create_task(pool.run(order.append, f"later {n}")) for n in range(3)]
+        tasks += [
+            loop.create_task(pool.run(order.append, f"first {n}", urgent=True)) for n in range(2)
+        ]
+        await asyncio.sleep(0)  # every task has queued its work
+        release.set()
+        await asyncio.gather(first, *tasks)
+
+    try:
+        asyncio.run(main())
+    finally:
+        pool.close()
+    assert order == ["first 0", "first 1", "later 0", "later 1", "later 2"]
+
+
+def test_only_a_connections_first_request_is_marked_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kmsworkbench.sandbox import asgi
+    from kmsworkbench.sandbox.http11 import FIRST_ON_CONNECTION
+    from kmsworkbench.sandbox.server import serve_app_background
+
+    marks: list[bool] = []
+
+    class App:
+        region = "us-east-1"
+        access_key_id = "AKIDEXAMPLE"
+        secret_access_key = "secret"
+
+        def handle(self, target: str, body: bytes, region: str | None = None) -> asgi.Answer:
+            return 200, {}, b"{}"
+
+    original = asgi.KmsAsgiApp.__call__
+
+    async def spy(self: asgi.KmsAsgiApp, scope: Any, receive: Any, send: Any) -> None:
+        marks.append(bool(scope.get(FIRST_ON_CONNECTION)))
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(asgi.KmsAsgiApp, "__call__", spy)
+    handle = serve_app_background(App())  # type: ignore[arg-type]
+    try:
+        for _ in range(2):  # two connections, three requests each
+            connection = http.client.HTTPConnection(handle.host, handle.port, timeout=5)
+            for _ in range(3):
+                connection.request("POST", "/", body=b"{}")
+                connection.getresponse().read()
+            connection.close()
+    finally:
+        handle.stop()
+    assert marks == [True, False, False, True, False, False]
