@@ -215,7 +215,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()
 
-    limits = ServerLimits(latency=latency_ms / 1000.0, http=getattr(args, "http_impl", "httptools"))
+    limits = ServerLimits(
+        latency=latency_ms / 1000.0,
+        http=getattr(args, "http_impl", "httptools"),
+        max_workers=max(1, getattr(args, "max_workers", 32)),
+    )
     try:
         serve_app_forever(sandbox, host, port, on_ready=on_ready, limits=limits, tls=tls_files)
     except OSError as exc:
