@@ -73,6 +73,14 @@ class Store(KeyTables, NameTables):
         self._conn: sqlite3.Connection | None = None
         self.damage: str | None = None  # set when SQLite reports damage while running
         self.sealer: atrest.MaterialSealer | None = None
+        # Settings read from ``meta``, valid while :meth:`stamp` is unchanged.
+        self._meta_cache: dict[str, str | None] = {}
+        self._meta_stamp: tuple[int, int] | None = None
+        self._tx_version: int | None = None  # PRAGMA data_version in this transaction
+        self._quiet_changes = 0  # rows changed by call-record transactions (trail, usage)
+        self._quiet_base: int | None = None  # total_changes when a call-record one began
+        # (stamp, time): no due work (core.tx) before that time while the stamp holds.
+        self.due_horizon: tuple[tuple[int, int], float] | None = None
         folder_fd = hold_folder(self.data_dir, self.path)
         # Closed by close(), or when the Store is garbage collected unclosed.
         self._release_folder = weakref.finalize(self, os.close, folder_fd)
@@ -121,9 +129,12 @@ class Store(KeyTables, NameTables):
                 yield conn
                 return
             self._owner = threading.get_ident()
+            self._tx_version = None
+            committed = False
             try:
                 if not durable:
                     conn.execute("PRAGMA synchronous = NORMAL")
+                    self._quiet_base = conn.total_changes
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield conn
@@ -132,6 +143,7 @@ class Store(KeyTables, NameTables):
                         conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
+                committed = True
             except sqlite3.DatabaseError as exc:
                 if not integrity.is_damage(exc):
                     raise
@@ -141,6 +153,13 @@ class Store(KeyTables, NameTables):
                 raise StoreDamagedError(self.path, self.damage) from None
             finally:
                 self._owner = None
+                self._tx_version = None
+                if self._quiet_base is not None:
+                    self._quiet_changes += conn.total_changes - self._quiet_base
+                    self._quiet_base = None
+                if not committed:  # what was read after a change that is now undone
+                    self._meta_stamp = None
+                    self.due_horizon = None
                 if not durable:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("PRAGMA synchronous = FULL")
@@ -172,7 +191,37 @@ class Store(KeyTables, NameTables):
 
     # --- meta ---------------------------------------------------------------------------
 
+    def stamp(self) -> tuple[int, int]:
+        """What changes when the store's content may have: ``PRAGMA data_version`` (which
+        moves when another connection, of any process, commits; read once per transaction)
+        and the rows this connection has changed, not counting the call records (trail
+        events and key last usage, which no cached value is made of). Inside a
+        transaction only."""
+        conn = self.conn
+        if self._tx_version is None:
+            self._tx_version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        changed = (
+            conn.total_changes if self._quiet_base is None else self._quiet_base
+        ) - self._quiet_changes
+        return self._tx_version, changed
+
     def get_meta(self, name: str) -> str | None:
+        """A setting from ``meta``. Inside a transaction, a value read before is given
+        again while :meth:`stamp` says nothing can have changed it."""
+        conn = self.conn
+        if not conn.in_transaction:
+            return self._read_meta(name)
+        stamp = self.stamp()
+        if stamp != self._meta_stamp:
+            self._meta_cache = {}
+            self._meta_stamp = stamp
+        try:
+            return self._meta_cache[name]
+        except KeyError:
+            value = self._meta_cache[name] = self._read_meta(name)
+            return value
+
+    def _read_meta(self, name: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
 
