@@ -10,7 +10,7 @@ import os
 
 from kmsworkbench.sandbox.core.context import DAY, Request
 from kmsworkbench.sandbox.core.material import new_material_id
-from kmsworkbench.sandbox.core.tx import DUE_WORK, NeedsWrite
+from kmsworkbench.sandbox.core.tx import DUE_HORIZONS, DUE_WORK, NeedsWrite
 
 DEFAULT_PERIOD_DAYS = 365  # EnableKeyRotation's default (model)
 AWS_MANAGED_PERIOD_DAYS = 365  # "KMS always rotates ... AWS managed keys every year" (model)
@@ -59,3 +59,7 @@ def resume_after_enable(r: Request, region: str, key_id: str) -> None:
 
 
 DUE_WORK.append(rotate_due)
+DUE_HORIZONS.append(
+    "SELECT MIN(r.next_rotation) FROM key_rotation r "
+    "JOIN keys k ON k.region = r.region AND k.key_id = r.key_id WHERE k.state = 'Enabled'"
+)

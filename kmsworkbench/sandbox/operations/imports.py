@@ -36,7 +36,7 @@ from kmsworkbench.sandbox.core import (
 )
 from kmsworkbench.sandbox.core.metadata import METADATA_HOOKS
 from kmsworkbench.sandbox.core.specs import HMAC_SIZES
-from kmsworkbench.sandbox.core.tx import DUE_WORK
+from kmsworkbench.sandbox.core.tx import DUE_HORIZONS, DUE_WORK
 from kmsworkbench.sandbox.operations import multiregion
 from kmsworkbench.sandbox.store import KeyRecord
 
@@ -438,4 +438,7 @@ def _metadata(r: Request, key: KeyRecord, md: dict[str, Any]) -> None:
 
 
 DUE_WORK.append(expire_materials)
+DUE_HORIZONS.append(
+    "SELECT MIN(valid_to) FROM imported_material WHERE imported = 1 AND valid_to IS NOT NULL"
+)
 METADATA_HOOKS.append(_metadata)

@@ -195,5 +195,7 @@ def start_primary_deletions(r: Request, write: bool) -> None:
         )
 
 
+# No DUE_HORIZONS entry: a primary becomes due when its last replica is deleted, which is a
+# write (the replica's own deletion falls due by the deletions' horizon).
 DUE_WORK.append(start_primary_deletions)
 METADATA_HOOKS.append(_configuration)
