@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+import pytest
 
 from kmsworkbench.service import KeyInfo, KmsError
 from kmsworkbench.service.key_loading import RateLimit, load_keys
@@ -22,7 +24,9 @@ class PagedSession:
         self.lock = threading.Lock()
         self.listed_all_at: float | None = None
 
-    def iter_keys(self) -> Iterator[list[KeyInfo]]:
+    def iter_keys(
+        self, aliases_later: Callable[[list[KeyInfo]], None] | None = None
+    ) -> Iterator[list[KeyInfo]]:
         for page in range(3):
             if page == 1:
                 # Only a loader that describes while listing gets past this.
@@ -62,6 +66,40 @@ def test_describes_while_listing_within_the_bound() -> None:
     assert [k.key_id for k in failed] == ["k2-9"] and "NotFoundException" in (failed[0].error or "")
     # The listed objects themselves carry the metadata (the table may show them already).
     assert all(k.metadata for b in batches for k in b if k.key_id != "k2-9")
+
+
+class LateAliasSession(PagedSession):
+    """One page whose aliases answer after the page was passed on."""
+
+    def iter_keys(
+        self, aliases_later: Callable[[list[KeyInfo]], None] | None = None
+    ) -> Iterator[list[KeyInfo]]:
+        assert aliases_later is not None, "the loader waited for ListAliases"
+        keys = [KeyInfo(f"k0-{i}", f"arn:k0-{i}") for i in range(3)]
+        yield keys
+        keys[1].aliases = ["alias/late"]
+        aliases_later([keys[1]])
+
+
+@pytest.mark.parametrize("own_callback", [False, True])
+def test_aliases_that_come_later_are_passed_on_again(own_callback: bool) -> None:
+    session = LateAliasSession()
+    session.first_described.set()
+    batches: list[list[KeyInfo]] = []
+    renamed: list[list[KeyInfo]] = []
+    described: list[KeyInfo] = []
+    load_keys(
+        session,  # type: ignore[arg-type]
+        batches.append,
+        described.append,
+        on_aliases=renamed.append if own_callback else None,
+        max_rate=0,
+    )
+    again = renamed if own_callback else batches[1:]
+    assert [len(b) for b in batches[:1]] == [3] and batches[0][0].aliases == []
+    assert len(again) == 1 and again[0] == [batches[0][1]]
+    assert again[0][0] is batches[0][1] and again[0][0].aliases == ["alias/late"]
+    assert sorted(k.key_id for k in described) == ["k0-0", "k0-1", "k0-2"]  # once each
 
 
 def test_cancel_stops_describing() -> None:

@@ -35,6 +35,55 @@ def test_iter_keys_streams_with_aliases(session: KmsSession) -> None:
     assert "ListKeys" in ops and "ListAliases" in ops
 
 
+def test_iter_keys_passes_a_page_on_before_list_aliases_answers(session: KmsSession) -> None:
+    """With aliases_later, the first ListKeys page comes out while ListAliases is still
+    waiting (here: held until the page is out); its keys then get their aliases, passed
+    to aliases_later, and the iteration ends only once ListAliases is done."""
+    page_out = threading.Event()
+    held = session._alias_map
+
+    def late_aliases() -> dict[str, list[str]]:
+        assert page_out.wait(10), "ListAliases was waited for before the page came out"
+        return held()
+
+    session._alias_map = late_aliases  # type: ignore[method-assign]
+    later: list[list[KeyInfo]] = []
+    batches = []
+    for batch in session.iter_keys(aliases_later=later.append):
+        if not batches:
+            assert all(k.aliases == [] for k in batch) and not later
+        batches.append(batch)
+        page_out.set()
+    keys = [k for b in batches for k in b]
+    demo = [k for k in keys if "alias/workbench-demo" in k.aliases]
+    assert len(demo) == 1
+    assert [k for b in later for k in b if k is demo[0]] == demo  # the listed object itself
+    assert all(k.aliases for b in later for k in b)
+
+
+def test_iter_keys_keeps_described_keys_aliases_until_list_aliases_answers(
+    session: KmsSession,
+) -> None:
+    described = session.list_keys_described()
+    demo = next(k for k in described if "alias/workbench-demo" in k.aliases)
+    gate = threading.Event()
+    held = session._alias_map
+
+    def late_aliases() -> dict[str, list[str]]:
+        gate.wait(10)
+        return held()
+
+    session._alias_map = late_aliases  # type: ignore[method-assign]
+    for batch in session.iter_keys(aliases_later=lambda _keys: None):
+        cached = [k for k in batch if k.key_id == demo.key_id]
+        if cached:
+            # The described key from the session's cache: its aliases are not wiped while
+            # ListAliases has not answered.
+            assert cached[0] is demo and demo.aliases == ["alias/workbench-demo"]
+        gate.set()
+    assert demo.aliases == ["alias/workbench-demo"]
+
+
 def test_describe_keys_concurrently_and_cached(session: KmsSession) -> None:
     keys = session.list_keys()
     seen: list[KeyInfo] = []

@@ -152,7 +152,10 @@ class FixedSession:
     def invalidate(self, key_id: str | None = None) -> None:
         return None
 
-    def iter_keys(self) -> Iterator[list[KeyInfo]]:
+    def iter_keys(
+        self, aliases_later: Callable[[list[KeyInfo]], None] | None = None
+    ) -> Iterator[list[KeyInfo]]:
+        # The aliases come with the one page (``aliases_later`` has nothing to pass on).
         self._record("ListKeys", {})
         self._record("ListAliases", {})
         yield [KeyInfo(k.key_id, k.arn, list(k.aliases)) for k in self.keys]
