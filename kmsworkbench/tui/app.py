@@ -37,6 +37,8 @@ from kmsworkbench.tui.relogin import AwsFinder, LoginRunner, find_aws, login_off
 from kmsworkbench.tui.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from kmsworkbench.pairs import PairLibrary
     from kmsworkbench.service.journal import JournalEntry
 
@@ -156,6 +158,14 @@ class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
     def on_ready(self) -> None:
         self.first_frame_seconds = time.perf_counter() - _STARTED
         self.log.info(f"kmsworkbench ready in {self.first_frame_seconds * 1000:.0f} ms")
+
+    def get_loading_widget(self) -> Widget:
+        """What a widget shows while ``loading`` (the key table while it is listed): one
+        line that turns, not Textual's indicator that repaints its whole area (see
+        widgets/busy.py)."""
+        from kmsworkbench.tui.widgets.busy import BusyNote
+
+        return BusyNote()
 
     # -- backend and session -------------------------------------------------------------
 

@@ -1,0 +1,92 @@
+"""The key list while it loads: a one-line note covers the table until the first rows come,
+and those rows come before ListAliases has answered (the alias names fill in after)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from kmsworkbench import config
+from kmsworkbench.service import Backend, KeyInfo
+from kmsworkbench.tui.app import WorkbenchApp
+from kmsworkbench.tui.screens.keys import KeyChooserScreen
+from kmsworkbench.tui.widgets.busy import BusyNote
+from kmsworkbench.tui.widgets.key_table import KeyTable
+
+from .conftest import settle
+from .fakes import FixedSession
+
+
+class HeldSession(FixedSession):
+    """The fixed keys, listed only when ``listed`` is set; their aliases only when
+    ``aliased`` is set (after the page was passed on)."""
+
+    listed = threading.Event()
+    aliased = threading.Event()
+
+    def iter_keys(
+        self, aliases_later: Callable[[list[KeyInfo]], None] | None = None
+    ) -> Iterator[list[KeyInfo]]:
+        assert aliases_later is not None, "the key list waited for ListAliases"
+        assert self.listed.wait(30)
+        keys = [KeyInfo(k.key_id, k.arn, []) for k in self.keys]
+        yield keys
+        assert self.aliased.wait(30)
+        for key, known in zip(keys, self.keys, strict=True):
+            key.aliases = list(known.aliases)
+        aliases_later([k for k in keys if k.aliases])
+
+
+async def until(pilot: Pilot[object], condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the condition never held")
+
+
+async def test_rows_come_before_the_aliases_and_the_note_covers_the_table_until_then(
+    tmp_path: Path,
+) -> None:
+    HeldSession.listed.clear()
+    HeldSession.aliased.clear()
+    app = WorkbenchApp(
+        Backend(kind="sandbox", data_dir=tmp_path / "sandbox"),
+        settings=config.Settings(),
+        session_factory=HeldSession,  # type: ignore[arg-type]
+        library_dir=tmp_path / "library",
+        persist_settings=False,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, KeyChooserScreen))
+        screen = app.screen
+        assert isinstance(screen, KeyChooserScreen)
+        table = screen.query_one(KeyTable)
+        main = screen.query_one("#key-main")  # the covered table is not in the map itself
+        await until(pilot, lambda: main.region.area > 0)
+        middle = (main.region.x + 4, main.region.y + 4)  # inside the table, left of the pane
+        await until(pilot, lambda: isinstance(screen.get_widget_at(*middle)[0], BusyNote))
+        await pilot.press("down", "enter")  # keys on the covered table do nothing
+        assert isinstance(app.screen, KeyChooserScreen) and table.row_count == 0
+
+        HeldSession.listed.set()
+        await until(pilot, lambda: table.row_count == len(HeldSession(app.backend).keys))
+        assert not isinstance(screen.get_widget_at(*middle)[0], BusyNote)
+        assert all(k.aliases == [] for k in table.shown)
+        assert screen.index.find("alias/workbench-demo") is None
+        assert screen.loading_keys  # listing is not done while ListAliases is out
+
+        HeldSession.aliased.set()
+        await settle(app, pilot)
+        demo = screen.index.find("alias/workbench-demo")
+        assert demo is not None and demo.aliases == ["alias/workbench-demo"]
+        assert table.shown[0].aliases  # keys with aliases sort first once they have them
+        assert not screen.loading_keys
+        # Found by its alias now: the filter, then Enter twice opens the generate form.
+        await pilot.press("slash", *"workbench-demo", "enter")
+        await until(pilot, lambda: table.highlighted is demo and table.has_focus)
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "GenerateScreen")
