@@ -56,6 +56,7 @@ class KmsSession:
         self._cache_lock = threading.Lock()
         self._described: dict[str, KeyInfo] = {}
         self._aliases: dict[str, list[str]] | None = None
+        self._listed_account: str | None = None  # from the first key ARN a listing saw
         self._sts: Any = None
         # Set once an answer says it came from a kmsworkbench sandbox (which has no quotas).
         self._sandbox_server = False
@@ -332,6 +333,8 @@ class KmsSession:
                             info = cached
                         batch.append(info)
                     listed.extend(batch)
+                if self._listed_account is None and batch:
+                    self._listed_account = _account_of(batch[0].arn)
                 yield batch
             aliases_future.result()
 
@@ -524,7 +527,8 @@ class KmsSession:
 
     def caller_account(self) -> str | None:
         """The account the calls go to: STS GetCallerIdentity on AWS; elsewhere the
-        account in the first key ARN the endpoint lists (the sandbox's own account)."""
+        account in the first key ARN the endpoint lists (the sandbox's own account): the
+        one a key listing of this session saw, else ListKeys with Limit 1."""
         if self.backend.kind == "aws":
             client = self._get_client("GetCallerIdentity")
 
@@ -537,9 +541,16 @@ class KmsSession:
 
             response = self._journaled("GetCallerIdentity", {}, get_caller_identity)
             return response.get("Account")
+        if self._listed_account is not None:  # a key listing saw it already
+            return self._listed_account
         page = self.call("ListKeys", Limit=1)
         for key in page.get("Keys", []):
-            parts = str(key.get("KeyArn", "")).split(":")
-            if len(parts) > 4 and parts[4]:
-                return parts[4]
+            account = _account_of(str(key.get("KeyArn", "")))
+            if account:
+                return account
         return None
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 and parts[4] else None
