@@ -7,7 +7,10 @@ environment) until every key is described; prints ``FIRST-ROWS t`` and ``ALL-DES
 (seconds since START, the parent's ``time.time()`` just before it started this process).
 MODE ``filter``: then types QUERY into the filter, one key at a time through Pilot, and
 prints ``KEYSTROKE ms matches shown`` for each (press to the view showing the new matches).
-MODE ``memory``: then prints ``RSS-MB n`` (resident set size of this process)."""
+MODE ``memory``: then prints ``RSS-MB n`` (resident set size of this process).
+
+The app is made as ``kmsworkbench`` makes it (tui/launch.py's ``start_app``: the key listing
+begins before Textual is imported), so Textual's import comes after that, as for a user."""
 
 from __future__ import annotations
 
@@ -18,9 +21,7 @@ from pathlib import Path
 
 from kmsworkbench import config
 from kmsworkbench.service import Backend
-from kmsworkbench.tui.app import WorkbenchApp
-from kmsworkbench.tui.screens.keys import KeyChooserScreen
-from kmsworkbench.tui.widgets.key_table import KeyTable
+from kmsworkbench.tui.launch import start_app
 
 
 def rss_mb() -> float:
@@ -36,7 +37,10 @@ async def main(mode: str, start: float, folder: str, url: str, query: str) -> No
         if url
         else Backend(kind="sandbox", data_dir=Path(folder))
     )
-    app = WorkbenchApp(backend, settings=config.Settings(), persist_settings=False)
+    app = start_app(backend, config.Settings(), persist_settings=False)
+    from kmsworkbench.tui.screens.keys import KeyChooserScreen
+    from kmsworkbench.tui.widgets.key_table import KeyTable
+
     async with app.run_test(size=(120, 40)) as pilot:
         first = False
         deadline = time.time() + 900

@@ -2,9 +2,10 @@
 
 (a) ``kmsworkbench keys --output json`` on the in-process sandbox (ListKeys, ListAliases and a
     DescribeKey per key, printed as JSON): start to exit;
-(b) the TUI, headless: a fresh interpreter imports ``kmsworkbench.tui.app`` and runs
-    ``WorkbenchApp`` with ``run_test`` until its workers are done (the key list loaded and
-    described, as tests/tui/conftest.py waits); start to the line the child prints then;
+(b) the TUI, headless: a fresh interpreter makes the app as ``kmsworkbench`` does
+    (``kmsworkbench.tui.launch.start_app``: the key listing begins, then Textual is
+    imported) and runs it with ``run_test`` until its workers are done (the key list loaded
+    and described, as tests/tui/conftest.py waits); start to the line the child prints then;
 (c) the peer: ``aws kms list-keys`` (a new AWS CLI process per call, as a user runs it)
     against the same folder served by ``kmsworkbench serve``: start to exit.
 
@@ -48,20 +49,20 @@ TUI_CHILD = r"""
 import asyncio, sys
 from pathlib import Path
 
-from textual.worker import WorkerFailed
-
 from kmsworkbench import config
 from kmsworkbench.service import Backend
-from kmsworkbench.tui.app import WorkbenchApp
-from kmsworkbench.tui.screens.keys import KeyChooserScreen
+from kmsworkbench.tui.launch import start_app
 
 
 async def main(folder: str) -> None:
-    app = WorkbenchApp(
-        Backend(kind="sandbox", data_dir=Path(folder)),
-        settings=config.Settings(),
-        persist_settings=False,
+    # Made as `kmsworkbench` makes it: the key listing begins before Textual is imported.
+    app = start_app(
+        Backend(kind="sandbox", data_dir=Path(folder)), config.Settings(), persist_settings=False
     )
+    from textual.worker import WorkerFailed
+
+    from kmsworkbench.tui.screens.keys import KeyChooserScreen
+
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(200):
             try:

@@ -69,9 +69,14 @@ class Journal:
         self._lock = threading.Lock()
         self._max = max_entries
 
-    def subscribe(self, callback: Callable[[JournalEntry], None]) -> None:
+    def subscribe(self, callback: Callable[[JournalEntry], None], *, replay: bool = False) -> None:
+        """Call ``callback`` for every entry recorded from now on; with ``replay``, first
+        for each entry recorded before (in order: a call recorded meanwhile waits)."""
         with self._lock:
             self._subscribers.append(callback)
+            if replay:
+                for entry in self.entries:
+                    callback(entry)
 
     def unsubscribe(self, callback: Callable[[JournalEntry], None]) -> None:
         with self._lock:

@@ -32,6 +32,10 @@ from kmsworkbench.service.session import KmsSession
 
 MAX_IN_FLIGHT = 32
 MAX_RATE = 1000.0  # DescribeKey calls per second, half the default quota of 2,000
+# How long a KeyListing's describes wait for their consumer before going on alone (the TUI's
+# key screen follows within a second of the start; a consumer that never comes must not
+# keep the describe threads, which the interpreter joins at exit, waiting for ever).
+HOLD_LIMIT = 10.0
 
 
 class RateLimit:
@@ -80,6 +84,7 @@ def load_keys(
     on_listed: Callable[[], None] | None = None,
     on_aliases: Callable[[list[KeyInfo]], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    hold: Callable[[], None] | None = None,
     max_in_flight: int = MAX_IN_FLIGHT,
     max_rate: float = MAX_RATE,
 ) -> None:
@@ -90,7 +95,8 @@ def load_keys(
     ``on_aliases`` (default: ``on_batch``; the same KeyInfo objects, aliases filled in).
     ``on_listed`` runs once the last page and the aliases are in. Returns when every key is
     described, or soon after ``cancelled()`` turns true. A failed ListKeys or ListAliases
-    raises (KmsError) after the describes already started have finished."""
+    raises (KmsError) after the describes already started have finished. ``hold``, if
+    given, is called before each DescribeKey and may block (until describing may start)."""
     limit = RateLimit(max_rate)
     renamed = on_aliases if on_aliases is not None else on_batch
 
@@ -99,6 +105,8 @@ def load_keys(
             renamed(keys)
 
     def describe(info: KeyInfo) -> None:
+        if hold is not None:
+            hold()
         if cancelled():
             return
         limit.wait()
@@ -129,3 +137,103 @@ def load_keys(
     for future in pending:
         if not future.cancelled():
             future.result()
+
+
+class KeyListing:
+    """:func:`load_keys` begun at once on a thread of its own, for a consumer that comes
+    later: the TUI's entry point starts listing before it imports Textual (about a third of
+    a second), and the key screen takes over what has arrived when it mounts.
+
+    Until :meth:`follow` is called, ListKeys and ListAliases go on but DescribeKey waits:
+    answers parsed while Textual starts would take the interpreter from it, and the first
+    rows need the listing, not the descriptions."""
+
+    def __init__(self, session: KmsSession, **limits: float) -> None:
+        self.session = session
+        self._limits = limits
+        self._events: list[tuple[str, object]] = []
+        self._changed = threading.Condition()
+        self._finished = False
+        self._error: BaseException | None = None
+        self._cancelled = False
+        self._followed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kms-key-listing", daemon=True)
+
+    def start(self) -> KeyListing:
+        self._thread.start()
+        return self
+
+    def _put(self, kind: str, value: object = None) -> None:
+        with self._changed:
+            self._events.append((kind, value))
+            self._changed.notify_all()
+
+    def _run(self) -> None:
+        try:
+            load_keys(
+                self.session,
+                lambda batch: self._put("batch", batch),
+                lambda info: self._put("described", info),
+                on_listed=lambda: self._put("listed"),
+                on_aliases=lambda keys: self._put("aliases", keys),
+                cancelled=lambda: self._cancelled,
+                hold=lambda: self._followed.wait(HOLD_LIMIT),
+                **self._limits,  # type: ignore[arg-type]
+            )
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._error = exc
+        finally:
+            with self._changed:
+                self._finished = True
+                self._changed.notify_all()
+
+    def cancel(self) -> None:
+        """Stop soon (the describes waiting to start give up)."""
+        self._cancelled = True
+        self._followed.set()
+
+    def follow(
+        self,
+        on_batch: Callable[[list[KeyInfo]], None],
+        on_described: Callable[[KeyInfo], None],
+        *,
+        on_listed: Callable[[], None] | None = None,
+        on_aliases: Callable[[list[KeyInfo]], None] | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """What :func:`load_keys` would have called, from the start: first what arrived
+        already, then the rest as it comes, on the calling thread. Same contract: returns
+        when every key is described or soon after ``cancelled()`` (which cancels the
+        listing), and raises what the listing raised."""
+        renamed = on_aliases if on_aliases is not None else on_batch
+        handlers: dict[str, Callable[[object], None]] = {
+            "batch": on_batch,  # type: ignore[dict-item]
+            "described": on_described,  # type: ignore[dict-item]
+            "aliases": renamed,  # type: ignore[dict-item]
+            "listed": lambda _value: on_listed() if on_listed is not None else None,
+        }
+        if cancelled():
+            self.cancel()
+            return
+        self._followed.set()
+        seen = 0
+        while True:
+            with self._changed:
+                while seen == len(self._events) and not self._finished:
+                    if cancelled():
+                        break
+                    self._changed.wait(0.1)
+                arrived = self._events[seen:]
+                seen += len(arrived)
+                finished = self._finished and seen == len(self._events)
+            for kind, value in arrived:
+                if cancelled():
+                    break
+                handlers[kind](value)
+            if cancelled():
+                self.cancel()
+                return
+            if finished:
+                break
+        if self._error is not None:
+            raise self._error

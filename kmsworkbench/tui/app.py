@@ -1,7 +1,7 @@
 """The Textual app: the shell (header with the backend, footer, help, command palette, error
 modal, themes), the session for the backend and switching it. Beside it: the app's own
-actions (tui/actions.py), logging in again (tui/login_again.py), what lessons ask of the app
-(tui/lessons_host.py) and the entry point ``run(args)`` that ``cli.py`` calls with no command
+actions (tui/actions.py), its part in listing keys (tui/app_listing.py), logging in again
+(tui/login_again.py), what lessons ask of the app (tui/lessons_host.py) and the entry point ``run(args)`` that ``cli.py`` calls with no command
 (tui/launch.py; importable from here too).
 
 Rules kept here (DESIGN.md, "The TUI"): every KMS call runs in a thread worker and reports
@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 from kmsworkbench import config, paths
 from kmsworkbench.service import Backend, KmsSession
 from kmsworkbench.tui.actions import AppActions
+from kmsworkbench.tui.app_listing import KeyListingHost
 from kmsworkbench.tui.commands import WorkbenchCommands
 from kmsworkbench.tui.errors import describe_error
 from kmsworkbench.tui.lessons_host import LessonsHost
@@ -37,10 +38,9 @@ from kmsworkbench.tui.relogin import AwsFinder, LoginRunner, find_aws, login_off
 from kmsworkbench.tui.typeahead import TypeAheadApp
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from kmsworkbench.pairs import PairLibrary
     from kmsworkbench.service.journal import JournalEntry
+    from kmsworkbench.service.key_loading import KeyListing
 
 SessionFactory = Callable[[Backend], KmsSession]
 
@@ -71,7 +71,7 @@ class BackendChanged(Message):
     """The app switched to another backend; screens that show KMS data reload."""
 
 
-class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
+class WorkbenchApp(KeyListingHost, AppActions, LoginAgain, LessonsHost, TypeAheadApp):
     """kmsworkbench: choose a KMS key, generate a data key pair, keep it."""
 
     TITLE = "kmsworkbench"
@@ -118,7 +118,10 @@ class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
         login_runner: LoginRunner | None = None,
         aws_finder: AwsFinder | None = None,
         lessons_dir: Path | None = None,
+        key_listing: KeyListing | None = None,
     ) -> None:
+        """``key_listing``: the key list already being fetched, with the session it uses
+        (tui/launch.py starts it before Textual is imported); the key screen takes it over."""
         super().__init__()
         self.lessons_dir = lessons_dir
         # How "Log in again" runs `aws sso login` and finds the AWS CLI (tests inject both).
@@ -133,7 +136,13 @@ class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
         self.last_sandbox_dir: Path | None = (
             backend.resolved_data_dir if backend.kind == "sandbox" else None
         )
-        self.session: KmsSession = self._new_session(backend)
+        # The first session is subscribed to once the app runs (on_load), with the calls it
+        # made before: a key listing begun before the app existed has made some already.
+        self._key_listing = key_listing
+        self._listing_lock = threading.Lock()
+        self.session = (
+            key_listing.session if key_listing is not None else self.session_factory(backend)
+        )
         self.account: str | None = None
         self.effective_region: str | None = backend.region
         self.generation = 0  # bumps on every backend switch; stale results are ignored
@@ -145,6 +154,11 @@ class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
 
     def compose(self) -> ComposeResult:
         return iter(())
+
+    def on_load(self) -> None:
+        journal = getattr(self.session, "journal", None)
+        if journal is not None:
+            journal.subscribe(self._journal_callback, replay=True)
 
     def on_mount(self) -> None:
         from kmsworkbench.tui.screens.keys import KeyChooserScreen
@@ -158,14 +172,6 @@ class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
     def on_ready(self) -> None:
         self.first_frame_seconds = time.perf_counter() - _STARTED
         self.log.info(f"kmsworkbench ready in {self.first_frame_seconds * 1000:.0f} ms")
-
-    def get_loading_widget(self) -> Widget:
-        """What a widget shows while ``loading`` (the key table while it is listed): one
-        line that turns, not Textual's indicator that repaints its whole area (see
-        widgets/busy.py)."""
-        from kmsworkbench.tui.widgets.busy import BusyNote
-
-        return BusyNote()
 
     # -- backend and session -------------------------------------------------------------
 
@@ -216,6 +222,7 @@ class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
         return PairLibrary(self.library_dir)
 
     def _replace_session(self, backend: Backend) -> None:
+        self._drop_key_listing()
         old = self.session
         self.generation += 1
         self.backend = backend
@@ -348,6 +355,7 @@ class WorkbenchApp(AppActions, LoginAgain, LessonsHost, TypeAheadApp):
     # -- actions (the rest: tui/actions.py) -------------------------------------------------
 
     async def action_quit(self) -> None:
+        self._drop_key_listing()
         self._close_session(self.session)
         self.exit(0)
 

@@ -1,6 +1,11 @@
 """The TUI's entry point, ``run(args)``, which ``cli.py`` calls with no command: the backend
 (the command line's, else the one remembered in the settings), a refusal to start on a
-damaged sandbox store, then the app."""
+damaged sandbox store, then the app (:func:`start_app`).
+
+Nothing here imports Textual: :func:`start_app` begins listing the keys first, on a thread,
+and only then imports the app, so botocore's import, the client and the first ListKeys and
+ListAliases pages go on while Textual is imported (a third of a second) and the first
+screen is laid out."""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kmsworkbench import config
 from kmsworkbench.service import Backend
+
+if TYPE_CHECKING:
+    from kmsworkbench.tui.app import WorkbenchApp
 
 
 def _backend_option_given(args: argparse.Namespace) -> bool:
@@ -48,11 +57,31 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:  # never start on a damaged sandbox store
         sys.stderr.write(f"kmsworkbench: {problem}\n")
         return 1
-    from kmsworkbench.tui.app import WorkbenchApp
-
     lessons = getattr(args, "lessons", None)
-    app = WorkbenchApp(
-        backend=backend, settings=settings, lessons_dir=Path(lessons) if lessons else None
-    )
+    app = start_app(backend, settings, lessons_dir=Path(lessons) if lessons else None)
     result = app.run()
     return int(result or 0)
+
+
+def start_app(
+    backend: Backend,
+    settings: config.Settings,
+    *,
+    persist_settings: bool = True,
+    lessons_dir: Path | None = None,
+) -> WorkbenchApp:
+    """The app for ``backend``, its key list already being fetched (the key screen takes
+    the listing over when it mounts; service/key_loading.py's KeyListing)."""
+    from kmsworkbench.service import KmsSession
+    from kmsworkbench.service.key_loading import KeyListing
+
+    listing = KeyListing(KmsSession(backend)).start()
+    from kmsworkbench.tui.app import WorkbenchApp
+
+    return WorkbenchApp(
+        backend=backend,
+        settings=settings,
+        persist_settings=persist_settings,
+        lessons_dir=lessons_dir,
+        key_listing=listing,
+    )

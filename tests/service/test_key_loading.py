@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from kmsworkbench.service import KeyInfo, KmsError
-from kmsworkbench.service.key_loading import RateLimit, load_keys
+from kmsworkbench.service.key_loading import KeyListing, RateLimit, load_keys
 
 
 class PagedSession:
@@ -123,3 +123,45 @@ def test_rate_limit_spaces_calls() -> None:
     assert all(abs(a - b) < 1e-9 for a, b in zip(waits, expected, strict=True)), waits
     now[0] = 101.0  # a second later the limit has room again
     assert limit.reserve() == 0.0
+
+
+def test_a_listing_begun_early_lists_at_once_and_describes_once_followed() -> None:
+    session = PagedSession()
+    session.first_described.set()  # the pages come without waiting for a description
+    listing = KeyListing(session).start()  # type: ignore[arg-type]
+    deadline = time.monotonic() + 10
+    while len(listing._events) < 3 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    kinds = [kind for kind, _ in listing._events]
+    assert kinds[:3] == ["batch", "batch", "batch"]  # every page is in...
+    assert session.most_in_flight == 0  # ...and nothing was described before follow()
+    batches: list[list[KeyInfo]] = []
+    described: list[KeyInfo] = []
+    listed: list[bool] = []
+    listing.follow(batches.append, described.append, on_listed=lambda: listed.append(True))
+    assert [len(b) for b in batches] == [10, 10, 10] and listed == [True]
+    assert len(described) == 30 and sum(1 for k in described if k.error) == 1
+
+
+class FailingSession(PagedSession):
+    def iter_keys(
+        self, aliases_later: Callable[[list[KeyInfo]], None] | None = None
+    ) -> Iterator[list[KeyInfo]]:
+        yield [KeyInfo("k0-0", "arn:k0-0")]
+        raise KmsError("AccessDeniedException", "no ListKeys for you", "ListKeys")
+
+
+def test_a_listing_begun_early_hands_its_failure_and_its_cancel_on() -> None:
+    listing = KeyListing(FailingSession()).start()  # type: ignore[arg-type]
+    batches: list[list[KeyInfo]] = []
+    with pytest.raises(KmsError, match="AccessDenied"):
+        listing.follow(batches.append, lambda _info: None)
+    assert [[k.key_id for k in b] for b in batches] == [["k0-0"]]  # what came first, shown
+
+    session = PagedSession()
+    session.first_described.set()
+    listing = KeyListing(session).start()  # type: ignore[arg-type]
+    # Cancelled at once: follow returns, nothing is described, and the listing stops.
+    listing.follow(lambda _b: None, lambda _i: None, cancelled=lambda: True)
+    listing._thread.join(10)
+    assert not listing._thread.is_alive() and session.most_in_flight == 0

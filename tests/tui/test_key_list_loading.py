@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from kmsworkbench import config
 from kmsworkbench.service import Backend, KeyInfo
 from kmsworkbench.tui.app import WorkbenchApp
+from kmsworkbench.tui.launch import start_app
 from kmsworkbench.tui.screens.keys import KeyChooserScreen
 from kmsworkbench.tui.widgets.busy import BusyNote
 from kmsworkbench.tui.widgets.key_table import KeyTable
@@ -84,9 +85,39 @@ async def test_rows_come_before_the_aliases_and_the_note_covers_the_table_until_
         demo = screen.index.find("alias/workbench-demo")
         assert demo is not None and demo.aliases == ["alias/workbench-demo"]
         assert table.shown[0].aliases  # keys with aliases sort first once they have them
+        # The cursor stayed on the first row (not on the key that happened to be first).
+        assert table.cursor_row == 0 and table.highlighted is table.shown[0]
         assert not screen.loading_keys
         # Found by its alias now: the filter, then Enter twice opens the generate form.
         await pilot.press("slash", *"workbench-demo", "enter")
         await until(pilot, lambda: table.highlighted is demo and table.has_focus)
         await pilot.press("enter")
         await until(pilot, lambda: type(app.screen).__name__ == "GenerateScreen")
+
+
+async def test_the_entry_points_app_takes_over_the_listing_begun_before_it(
+    sandbox_dir: Path,
+) -> None:
+    """start_app (what `kmsworkbench` runs) lists the keys before the app exists: the key
+    screen shows that listing (not a second one), the activity log has its calls once each,
+    and F5 lists again."""
+    app = start_app(
+        Backend(kind="sandbox", data_dir=sandbox_dir), config.Settings(), persist_settings=False
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, KeyChooserScreen)
+        demo = screen.index.find("alias/workbench-demo")
+        assert demo is not None and demo.eligible is True
+        assert all(k.described for k in screen.index.all())
+
+        def listings() -> int:
+            return sum(e.operation == "ListKeys" and "Limit" not in e.params for e in app.activity)
+
+        assert listings() == 1
+        assert [e.operation for e in app.activity].count("ListAliases") == 1
+        assert app.activity == app.session.journal.entries  # every call, once, in order
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert listings() == 2 and len(screen.index) == len(app.session.list_keys())

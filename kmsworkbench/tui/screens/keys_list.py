@@ -14,7 +14,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kmsworkbench.service import KeyInfo
 from kmsworkbench.service.key_details import KeyDetails, fetch_key_details
-from kmsworkbench.service.key_loading import load_keys
 from kmsworkbench.tui.screens.base import WorkbenchScreen, focus_now
 from kmsworkbench.tui.screens.keys_messages import (
     DescribingDone,
@@ -85,8 +84,8 @@ class KeyListScreen(WorkbenchScreen):
             if first:
                 self.post_message(DetailsReady(token))
 
-        load_keys(
-            self.workbench.session,
+        # The app's: the first time, it takes over the listing begun at start-up.
+        self.workbench.load_keys(
             lambda batch: self.post_message(KeysArrived(token, batch)),
             on_described,
             on_listed=lambda: self.post_message(ListingDone(token)),
@@ -112,6 +111,10 @@ class KeyListScreen(WorkbenchScreen):
             return
         self.index.add(message.keys)
         table = self.query_one(KeyTable)
+        # While the list comes in, a cursor on the first row stays there: keys that sort
+        # above it arrive in later pages or get their alias names later, and the view must
+        # not open on whichever key happened to be listed first.
+        on_top = self.loading_keys and table.cursor_row == 0
         table.loading = False
         if self.focused is None:
             # Auto focus can find the table still covered by its loading indicator (seen in a
@@ -119,6 +122,8 @@ class KeyListScreen(WorkbenchScreen):
             focus_now(table)
         self.refresh_bindings()  # the footer shows the table's keys once it has rows
         self._refilter()
+        if on_top and table.cursor_row != 0:
+            table.move_cursor(row=0)
 
     @on(ListingDone)
     def _listing_done(self, message: ListingDone) -> None:
