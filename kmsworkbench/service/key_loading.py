@@ -157,6 +157,7 @@ class KeyListing:
         self._error: BaseException | None = None
         self._cancelled = False
         self._followed = threading.Event()
+        self._hold: Callable[[], None] | None = None
         self._thread = threading.Thread(target=self._run, name="kms-key-listing", daemon=True)
 
     def start(self) -> KeyListing:
@@ -177,7 +178,7 @@ class KeyListing:
                 on_listed=lambda: self._put("listed"),
                 on_aliases=lambda keys: self._put("aliases", keys),
                 cancelled=lambda: self._cancelled,
-                hold=lambda: self._followed.wait(HOLD_LIMIT),
+                hold=self._wait_for_follower,
                 **self._limits,  # type: ignore[arg-type]
             )
         except BaseException as exc:  # handed to the consumer, raised there
@@ -186,6 +187,12 @@ class KeyListing:
             with self._changed:
                 self._finished = True
                 self._changed.notify_all()
+
+    def _wait_for_follower(self) -> None:
+        self._followed.wait(HOLD_LIMIT)
+        hold = self._hold
+        if hold is not None and not self._cancelled:
+            hold()
 
     def cancel(self) -> None:
         """Stop soon (the describes waiting to start give up)."""
@@ -200,11 +207,13 @@ class KeyListing:
         on_listed: Callable[[], None] | None = None,
         on_aliases: Callable[[list[KeyInfo]], None] | None = None,
         cancelled: Callable[[], bool] = lambda: False,
+        hold: Callable[[], None] | None = None,
     ) -> None:
         """What :func:`load_keys` would have called, from the start: first what arrived
         already, then the rest as it comes, on the calling thread. Same contract: returns
         when every key is described or soon after ``cancelled()`` (which cancels the
-        listing), and raises what the listing raised."""
+        listing), and raises what the listing raised; the describes wait for ``hold()``
+        from now on."""
         renamed = on_aliases if on_aliases is not None else on_batch
         handlers: dict[str, Callable[[object], None]] = {
             "batch": on_batch,  # type: ignore[dict-item]
@@ -215,6 +224,7 @@ class KeyListing:
         if cancelled():
             self.cancel()
             return
+        self._hold = hold
         self._followed.set()
         seen = 0
         while True:
