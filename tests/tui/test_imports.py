@@ -83,7 +83,8 @@ def test_the_key_list_comes_up_without_the_other_screens_modules(tmp_path: Path)
         "        else:\n"
         "            raise SystemExit('the key list never loaded')\n"
         "        assert app.check_action('library', ()) and app.check_action('activity', ())\n"
-        "    names = ('kmsworkbench.tui.screens.library', 'kmsworkbench.tui.screens.export')\n"
+        "    names = ('kmsworkbench.tui.screens.library', 'kmsworkbench.tui.screens.export',\n"
+        "             'kmsworkbench.tui.screens.activity')\n"
         "    print(','.join(n for n in names if n in sys.modules))\n"
         "asyncio.run(main())\n"
     )

@@ -27,12 +27,19 @@ class HeldSession(FixedSession):
 
     listed = threading.Event()
     aliased = threading.Event()
+    rows_when_described: list[int] = []
+    rows: Callable[[], int] = staticmethod(lambda: 0)  # type: ignore[assignment]
+
+    def describe_key(self, key_id: str) -> KeyInfo:
+        self.rows_when_described.append(self.rows())
+        return super().describe_key(key_id)
 
     def iter_keys(
         self, aliases_later: Callable[[list[KeyInfo]], None] | None = None
     ) -> Iterator[list[KeyInfo]]:
         assert aliases_later is not None, "the key list waited for ListAliases"
         assert self.listed.wait(30)
+        self._record("ListKeys", {})
         keys = [KeyInfo(k.key_id, k.arn, []) for k in self.keys]
         yield keys
         assert self.aliased.wait(30)
@@ -54,6 +61,7 @@ async def test_rows_come_before_the_aliases_and_the_note_covers_the_table_until_
 ) -> None:
     HeldSession.listed.clear()
     HeldSession.aliased.clear()
+    HeldSession.rows_when_described.clear()
     app = WorkbenchApp(
         Backend(kind="sandbox", data_dir=tmp_path / "sandbox"),
         settings=config.Settings(),
@@ -66,6 +74,7 @@ async def test_rows_come_before_the_aliases_and_the_note_covers_the_table_until_
         screen = app.screen
         assert isinstance(screen, KeyChooserScreen)
         table = screen.query_one(KeyTable)
+        HeldSession.rows = staticmethod(lambda: table.row_count)  # type: ignore[assignment]
         main = screen.query_one("#key-main")  # the covered table is not in the map itself
         await until(pilot, lambda: main.region.area > 0)
         middle = (main.region.x + 4, main.region.y + 4)  # inside the table, left of the pane
@@ -82,6 +91,10 @@ async def test_rows_come_before_the_aliases_and_the_note_covers_the_table_until_
 
         HeldSession.aliased.set()
         await settle(app, pilot)
+        # DescribeKey waited until the first rows were drawn (their parsing would have
+        # taken the interpreter lock from the UI thread drawing them).
+        described = HeldSession.rows_when_described
+        assert len(described) >= len(table.shown) and 0 not in described
         demo = screen.index.find("alias/workbench-demo")
         assert demo is not None and demo.aliases == ["alias/workbench-demo"]
         assert table.shown[0].aliases  # keys with aliases sort first once they have them
@@ -121,3 +134,26 @@ async def test_the_entry_points_app_takes_over_the_listing_begun_before_it(
         await pilot.press("f5")
         await settle(app, pilot)
         assert listings() == 2 and len(screen.index) == len(app.session.list_keys())
+
+
+async def test_the_open_activity_log_gets_the_calls_made_while_it_is_open(
+    tmp_path: Path,
+) -> None:
+    HeldSession.listed.clear()
+    HeldSession.aliased.set()
+    app = WorkbenchApp(
+        Backend(kind="sandbox", data_dir=tmp_path / "sandbox"),
+        settings=config.Settings(),
+        session_factory=HeldSession,  # type: ignore[arg-type]
+        library_dir=tmp_path / "library",
+        persist_settings=False,
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, KeyChooserScreen))
+        await pilot.press("f4")
+        await until(pilot, lambda: type(app.screen).__name__ == "ActivityScreen")
+        table = app.screen.query_one("#activity-table")
+        before = table.row_count
+        HeldSession.listed.set()  # ListKeys is made (and journaled) now
+        await settle(app, pilot)
+        assert table.row_count == len(app.activity) > before
