@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,9 @@ DEFAULT_MAX_POOL = 32  # the key list's DescribeKey calls in flight (service/key
 # tried: on a heavily loaded machine it was not shown to be faster; see benchmarks/RESULTS.md.)
 DESCRIBE_CONCURRENCY = 8
 SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+# How long caller_account waits for the first page of a key listing already under way (which
+# names the account) before asking ListKeys itself.
+LISTING_WAIT = 10.0
 # Every answer of ``kmsworkbench serve`` carries this header (botocore lowercases names).
 SANDBOX_HEADER = "x-kmsworkbench-sandbox"
 
@@ -57,6 +61,7 @@ class KmsSession:
         self._described: dict[str, KeyInfo] = {}
         self._aliases: dict[str, list[str]] | None = None
         self._listed_account: str | None = None  # from the first key ARN a listing saw
+        self._first_page: threading.Event | None = None  # set once a listing's first page is in
         self._sts: Any = None
         # Set once an answer says it came from a kmsworkbench sandbox (which has no quotas).
         self._sandbox_server = False
@@ -313,7 +318,12 @@ class KmsSession:
                     aliases_later(changed)  # under the lock: before any later page
             return aliases
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kms-aliases") as pool:
+        first_page = threading.Event()
+        self._first_page = first_page
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="kms-aliases") as pool,
+            _setting(first_page),
+        ):
             aliases_future: Future[dict[str, list[str]]] = pool.submit(fetch_aliases)
             for page in self._paginate("ListKeys"):
                 if aliases_later is None:
@@ -335,6 +345,7 @@ class KmsSession:
                     listed.extend(batch)
                 if self._listed_account is None and batch:
                     self._listed_account = _account_of(batch[0].arn)
+                first_page.set()
                 yield batch
             aliases_future.result()
 
@@ -541,7 +552,10 @@ class KmsSession:
 
             response = self._journaled("GetCallerIdentity", {}, get_caller_identity)
             return response.get("Account")
-        if self._listed_account is not None:  # a key listing saw it already
+        first_page = self._first_page
+        if self._listed_account is None and first_page is not None:
+            first_page.wait(LISTING_WAIT)  # a key listing is under way: its first page says
+        if self._listed_account is not None:  # a key listing saw it
             return self._listed_account
         page = self.call("ListKeys", Limit=1)
         for key in page.get("Keys", []):
@@ -549,6 +563,15 @@ class KmsSession:
             if account:
                 return account
         return None
+
+
+@contextmanager
+def _setting(event: threading.Event) -> Iterator[None]:
+    """Sets ``event`` on the way out, however the block ends."""
+    try:
+        yield
+    finally:
+        event.set()
 
 
 def _account_of(arn: str) -> str | None:

@@ -243,3 +243,29 @@ def test_endpoint_uses_env_credentials_and_region(monkeypatch: pytest.MonkeyPatc
     b = Backend.from_args(argparse.Namespace(data_dir="/x"))
     assert b.kind == "sandbox" and b.label().startswith("sandbox · /x")
     assert b.with_changes(region="cn-north-1").region == "cn-north-1"
+
+
+def test_caller_account_comes_from_a_listing_under_way_without_a_call(
+    session: KmsSession,
+) -> None:
+    started, gate = threading.Event(), threading.Event()
+    paginate = session._paginate
+
+    def held(operation: str, **params: object):  # type: ignore[no-untyped-def]
+        started.set()
+        assert gate.wait(10)
+        yield from paginate(operation, **params)
+
+    session._paginate = held  # type: ignore[method-assign]
+    listing = threading.Thread(target=session.list_keys)
+    listing.start()
+    assert started.wait(10)
+    found: list[str | None] = []
+    asking = threading.Thread(target=lambda: found.append(session.caller_account()))
+    asking.start()
+    gate.set()
+    listing.join(10)
+    asking.join(10)
+    keys = session.list_keys()
+    assert found == [keys[0].arn.split(":")[4]]
+    assert not [e for e in session.journal.entries if e.params.get("Limit") == 1]
