@@ -202,3 +202,18 @@ def test_only_a_connections_first_request_is_marked_first(monkeypatch: pytest.Mo
     finally:
         handle.stop()
     assert marks == [True, False, False, True, False, False]
+
+
+def test_request_log_time_is_each_lines_own_second() -> None:
+    import logging
+    import time
+
+    from kmsworkbench.commands.serve import _RequestLogFormatter
+
+    formatter = _RequestLogFormatter("%(asctime)s %(message)s", "%H:%M:%S")
+    base = 1_800_000_000.25
+    for offset in (0.0, 0.5, 1.0, 3600.0, 3600.9, 0.0):
+        record = logging.LogRecord("serve", logging.INFO, "", 0, "line", (), None)
+        record.created = base + offset
+        shown = time.strftime("%H:%M:%S", time.localtime(record.created))
+        assert formatter.format(record) == f"{shown} line"
