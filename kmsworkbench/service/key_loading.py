@@ -85,6 +85,7 @@ def load_keys(
     on_aliases: Callable[[list[KeyInfo]], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
     hold: Callable[[], None] | None = None,
+    pace: Callable[[], None] | None = None,
     max_in_flight: int = MAX_IN_FLIGHT,
     max_rate: float = MAX_RATE,
 ) -> None:
@@ -96,7 +97,8 @@ def load_keys(
     ``on_listed`` runs once the last page and the aliases are in. Returns when every key is
     described, or soon after ``cancelled()`` turns true. A failed ListKeys or ListAliases
     raises (KmsError) after the describes already started have finished. ``hold``, if
-    given, is called before each DescribeKey and may block (until describing may start)."""
+    given, is called before each DescribeKey and may block (until describing may start);
+    ``pace`` likewise before each ListKeys page after the first."""
     limit = RateLimit(max_rate)
     renamed = on_aliases if on_aliases is not None else on_batch
 
@@ -128,6 +130,8 @@ def load_keys(
                         on_described(info)
                     else:
                         pending.append(pool.submit(describe, info))
+                if pace is not None:
+                    pace()
             else:
                 if on_listed is not None:
                     on_listed()
@@ -144,9 +148,9 @@ class KeyListing:
     later: the TUI's entry point starts listing before it imports Textual (about a third of
     a second), and the key screen takes over what has arrived when it mounts.
 
-    Until :meth:`follow` is called, ListKeys and ListAliases go on but DescribeKey waits:
-    answers parsed while Textual starts would take the interpreter from it, and the first
-    rows need the listing, not the descriptions."""
+    Until :meth:`follow` is called, the first ListKeys page and ListAliases are fetched, and
+    the rest waits: answers parsed while Textual starts would take the interpreter from it,
+    and the first rows need only the first page."""
 
     def __init__(self, session: KmsSession, **limits: float) -> None:
         self.session = session
@@ -179,6 +183,7 @@ class KeyListing:
                 on_aliases=lambda keys: self._put("aliases", keys),
                 cancelled=lambda: self._cancelled,
                 hold=self._wait_for_follower,
+                pace=lambda: self._followed.wait(HOLD_LIMIT),
                 **self._limits,  # type: ignore[arg-type]
             )
         except BaseException as exc:  # handed to the consumer, raised there

@@ -125,16 +125,15 @@ def test_rate_limit_spaces_calls() -> None:
     assert limit.reserve() == 0.0
 
 
-def test_a_listing_begun_early_lists_at_once_and_describes_once_followed() -> None:
+def test_a_listing_begun_early_lists_its_first_page_and_goes_on_once_followed() -> None:
     session = PagedSession()
     session.first_described.set()  # the pages come without waiting for a description
     listing = KeyListing(session).start()  # type: ignore[arg-type]
-    deadline = time.monotonic() + 10
-    while len(listing._events) < 3 and time.monotonic() < deadline:
-        time.sleep(0.001)
-    kinds = [kind for kind, _ in listing._events]
-    assert kinds[:3] == ["batch", "batch", "batch"]  # every page is in...
-    assert session.most_in_flight == 0  # ...and nothing was described before follow()
+    with listing._changed:
+        assert listing._changed.wait_for(lambda: listing._events, timeout=10)
+    # The first page is in; the next pages and every DescribeKey wait for follow().
+    assert [kind for kind, _ in listing._events] == ["batch"]
+    assert session.most_in_flight == 0
     batches: list[list[KeyInfo]] = []
     described: list[KeyInfo] = []
     listed: list[bool] = []
