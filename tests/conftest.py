@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +34,51 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         name = mark.args[0] if mark.args else mark.kwargs.get("name", "default")
         item._nodeid = f"{item.nodeid}@{name}"
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process since it started, and of the children it has
+    waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_START] = (time.perf_counter(), _cpu_seconds())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Each xdist worker reports its wall and CPU time to the controller, which prints them:
+    on a shared machine the CPU seconds are the figure to compare, and two workers' loads
+    show whether the suite keeps both cores busy."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        wall, _ = session.config.stash[_START]
+        workeroutput["kmswb_times"] = (time.perf_counter() - wall, _cpu_seconds())
+
+
+_START = pytest.StashKey[tuple[float, float]]()
+_WORKER_TIMES = pytest.StashKey[dict[str, tuple[float, float]]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    output = getattr(node, "workeroutput", {})
+    if "kmswb_times" in output:
+        config = node.config  # type: ignore[attr-defined]
+        times = config.stash.setdefault(_WORKER_TIMES, {})
+        times[node.gateway.id] = output["kmswb_times"]  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> None:
+    times = config.stash.get(_WORKER_TIMES, {})
+    if times:
+        parts = ", ".join(
+            f"{worker} {wall:.0f} s wall / {cpu:.0f} s CPU"
+            for worker, (wall, cpu) in sorted(times.items())
+        )
+        terminalreporter.write_line(f"xdist workers: {parts}")  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
