@@ -55,6 +55,9 @@ class SweepResult:
     failure: str | None = None
     ours: set[Step] = field(default_factory=set)  # the package's bindings in the plan
     quiet: list[Step] = field(default_factory=list)  # ... that opened no screen
+    # The palette commands to run on the screen, planned by the key sweep on arriving there
+    # (the state a fresh app reaches by the route, as the palette sweep's own app would).
+    palette: list[Step] | None = None
 
 
 def screen_name(screen: Screen[object]) -> str:
@@ -149,7 +152,9 @@ async def press(app: WorkbenchApp, pilot: Pilot[object], step: Step) -> None:
     focus, key = step
     if focus is not None:
         chain = app.screen.focus_chain
-        if chain:
+        # Already focused (the plan presses each widget's keys in a row): Textual's set_focus
+        # would do nothing, so there is no focus change to wait for.
+        if chain and chain[focus % len(chain)] is not app.screen.focused:
             app.screen.set_focus(chain[focus % len(chain)])
             await pilot.pause()
     if key.startswith(PALETTE):
@@ -286,8 +291,13 @@ class Walker:
         return self.results[name]
 
     async def palette(self, name: str) -> SweepResult:
-        """Every palette command of the screen, typed and run once."""
+        """Every palette command of the screen, typed and run once, on a fresh app. A screen
+        whose plan (made by its key sweep on arrival) has nothing to run starts none."""
         result = SweepResult(name, self.routes[name])
+        planned = (await self.sweep(name)).palette
+        if planned is not None and not planned:
+            result.palette = []
+            return result
         await self._run(result, keys=False)
         return result
 
@@ -314,10 +324,11 @@ class Walker:
                     )
                     return
                 if pending is None:
+                    result.palette = palette_plan(app)
                     if keys:
                         pending, result.ours = key_plan(app, self.textual_done)
                     else:
-                        pending = palette_plan(app)
+                        pending = list(result.palette)
                 failure = await self._press_all(app, pilot, name, route, pending, result)
                 if failure:
                     result.failure = failure
