@@ -129,3 +129,47 @@ def test_described_in_place_keeps_the_order_of_a_fresh_index() -> None:
             query
         )
     assert index.filter("key 3")[0].key_id == "k3"  # the described text is searched
+
+
+def test_the_index_agrees_with_the_plain_ranking_letter_by_letter() -> None:
+    """Typed and erased letter by letter (so the narrowing from the previous matches is
+    used), over names, key ids, descriptions and ARNs of two partitions."""
+    keys = [
+        KeyInfo(
+            f"{i:04x}abcd-0000-4000-8000-{i:012x}",
+            f"arn:{'aws-cn' if i % 3 == 0 else 'aws'}:kms:r-{i % 2}:11112222333{i % 4}:key/"
+            f"{i:04x}abcd-0000-4000-8000-{i:012x}",
+            [
+                ["alias/aws/s3"],
+                [f"alias/app-{i}", f"alias/web/app{i}"],
+                [],
+                [f"alias/{i:04x}abcd"],
+            ][i % 4],
+            {
+                "Description": ["app key", "key for ARN arn:aws:kms tests", "", f"bench {i}"][
+                    i % 5 % 4
+                ]
+            },
+        )
+        for i in range(40)
+    ]
+    index = KeyIndex()
+    index.add(keys)
+    typed = [
+        "alias/app-1",
+        "app1",
+        "arn:aws-cn:kms:r-0",
+        "arn:aws:kms:r-1:111122223331:key/0001abcd",
+        "0001abcd-0000",
+        "key for",
+        "aws",
+        "s3",
+    ]
+    for text in typed:
+        queries = [text[:n] for n in range(1, len(text) + 1)]
+        for query in queries + queries[::-1]:
+            expected, counts = reference(keys, query)
+            assert [k.key_id for k in index.filter(query)] == expected, query
+            assert index.match_counts == counts, query
+            for key_id in expected[:5]:
+                assert key_id in index.matched_by, query

@@ -10,6 +10,7 @@ searches only the previous matches: a key that does not match "ab" cannot match 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -149,7 +150,9 @@ class KeyIndex:
         self._version = 0  # changes whenever an entry is added or replaced
         self._order_version = 0  # changes whenever the view order may change
         # (order version, every entry in view order, number of aliases)
-        self._sorted: tuple[int, list[_Entry], int] | None = None
+        # (order version, every entry in view order, number of aliases, the start all ARNs
+        # share)
+        self._sorted: tuple[int, list[_Entry], int, str] | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -216,7 +219,8 @@ class KeyIndex:
             for place, entry in enumerate(ordered):
                 entry.place = place
             aliases = sum(len(e.info.aliases) for e in ordered)
-            self._sorted = (self._order_version, ordered, aliases)
+            arn_start = os.path.commonprefix([e.arn for e in ordered])
+            self._sorted = (self._order_version, ordered, aliases, arn_start)
         return self._sorted[1]
 
     @property
@@ -243,30 +247,47 @@ class KeyIndex:
         if hide_ineligible:
             candidates = [entry for entry in candidates if not entry.ineligible]
         counts: dict[str, int] = {}
+        assert self._sorted is not None
+        arn_start = self._sorted[3]
         if not q:
             entries = hits = candidates
-        else:
-            # Which keys match: a substring test or two per key, each in C.
+        elif arn_start.startswith(q) or q.startswith(arn_start):
+            # A query that can be the start of an ARN ("a", "arn:", a pasted ARN): the
+            # ARN is tested too, and every hit ranked one by one.
             hits = [e for e in candidates if q in e.haystack or e.arn.startswith(q)]
-            entries = self._rank(hits, q, counts)
+            entries = self._rank(hits, [], q, counts)
+        else:
+            # Which keys match, in C; most hits of a short query are by description alone,
+            # split off in C too: only the hits by name are ranked one by one.
+            hits = [e for e in candidates if q in e.haystack]
+            named = [e for e in hits if q in e.names]
+            if len(named) == len(hits):
+                described: list[_Entry] = []
+            elif named:
+                described = [e for e in hits if q not in e.names]
+            else:
+                described = hits
+            entries = self._rank(named, described, q, counts)
         self.matched_by = _MatchedBy(self._entries, q, hits, hide_ineligible)
         self.match_counts = counts
         self._last = (q, hide_ineligible, self._version, entries, hits)
         return [entry.info for entry in entries]
 
     @staticmethod
-    def _rank(hits: list[_Entry], q: str, counts: dict[str, int]) -> list[_Entry]:
-        """The hits (in view order) by rank, each rank in view order; ``counts`` gets the
-        number of hits per matching field. :func:`_classify`, inlined: this loop runs once
-        per matching key and keystroke."""
+    def _rank(
+        hits: list[_Entry], described: list[_Entry], q: str, counts: dict[str, int]
+    ) -> list[_Entry]:
+        """``hits`` (in view order) by rank, then ``described`` (hits by description alone,
+        in view order); ``counts`` gets the number of hits per matching field.
+        :func:`_classify`, inlined: this loop runs once per hit and keystroke."""
         start, whole = "\0" + q, "\0" + q + "\0"
         exact: list[_Entry] = []
         prefix: list[_Entry] = []
         inner: list[_Entry] = []
-        described: list[_Entry] = []
+        described = list(described)
         n_alias = n_key_id = n_arn = 0
         for e in hits:
-            if q not in e.names:  # most hits of a short query: by description
+            if q not in e.names:
                 if e.arn == q:
                     exact.append(e)
                     n_arn += 1
