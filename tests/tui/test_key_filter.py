@@ -173,3 +173,30 @@ def test_the_index_agrees_with_the_plain_ranking_letter_by_letter() -> None:
             assert index.match_counts == counts, query
             for key_id in expected[:5]:
                 assert key_id in index.matched_by, query
+
+
+async def test_a_loaded_list_is_kept_out_of_full_collections_until_refreshed(
+    make_app: AppFactory,
+) -> None:
+    import gc
+
+    app = make_app()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(app, pilot)
+            assert gc.get_freeze_count() > 0  # every key described: frozen
+            screen = app.screen
+            assert isinstance(screen, KeyChooserScreen)
+            unfrozen: list[int] = []
+            load = screen.load_keys
+
+            def recording_load() -> None:
+                load()
+                unfrozen.append(gc.get_freeze_count())
+
+            screen.load_keys = recording_load  # type: ignore[method-assign]
+            await pilot.press("f5")
+            await settle(app, pilot)
+            assert unfrozen == [0] and gc.get_freeze_count() > 0  # F5 thawed, then froze
+    finally:
+        gc.unfreeze()

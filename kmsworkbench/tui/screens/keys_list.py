@@ -56,6 +56,9 @@ class KeyListScreen(WorkbenchScreen):
 
     def load_keys(self) -> None:
         self._token += 1
+        # What the last listing froze (see _describing_done) can be collected again: the old
+        # keys and anything cyclic that was left then.
+        gc.unfreeze()
         self.index.clear()
         with self._queue_lock:
             self._queue.clear()
@@ -179,7 +182,7 @@ class KeyListScreen(WorkbenchScreen):
         # The listed keys live as long as the list: take them (and everything else alive
         # now) out of the collector's full passes, which walked every one of them on a
         # keystroke now and then (170 ms at 10,000 keys). Reference counting still frees
-        # them when the list is refreshed.
+        # them when the list is refreshed, which unfreezes them for the collector too.
         gc.freeze()
 
     # -- filter, count, detail -----------------------------------------------------------
