@@ -150,15 +150,19 @@ async def type_into_bare_input(query: str) -> None:
 async def child(folder: str, query: str, frames_first: bool) -> None:
     from kmsworkbench import config
     from kmsworkbench.service import Backend
-    from kmsworkbench.tui.app import WorkbenchApp
+
+    backend = Backend(kind="sandbox", data_dir=Path(folder))
+    try:  # made as kmsworkbench makes it (the listing begins before Textual is imported)
+        from kmsworkbench.tui.launch import start_app
+    except ImportError:  # a --baseline from before tui/launch.py
+        from kmsworkbench.tui.app import WorkbenchApp
+
+        app = WorkbenchApp(backend, settings=config.Settings(), persist_settings=False)
+    else:
+        app = start_app(backend, config.Settings(), persist_settings=False)
     from kmsworkbench.tui.screens.keys import KeyChooserScreen
     from kmsworkbench.tui.widgets.key_table import KeyTable
 
-    app = WorkbenchApp(
-        Backend(kind="sandbox", data_dir=Path(folder)),
-        settings=config.Settings(),
-        persist_settings=False,
-    )
     async with app.run_test(size=(120, 40)) as pilot:
         deadline = time.time() + 1800
         while time.time() < deadline:
