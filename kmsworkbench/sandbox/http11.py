@@ -41,6 +41,8 @@ logger = logging.getLogger("kmsworkbench.sandbox.server")
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 _REASONS = {400: "Bad Request", 408: "Request Timeout"}
+#: How long a connection shed for the connection cap reads and drops what the client sends.
+SHED_LINGER_SECONDS = 1.0
 #: ASGI scope key: True for the first request a connection sends.
 FIRST_ON_CONNECTION = "kmsworkbench.first_on_connection"
 
@@ -125,6 +127,7 @@ class _KmsProtocolMixin:
     _head_timer: asyncio.TimerHandle | None = None
     _head_bytes = False
     _head_size = 0
+    _shedding = False  # answered ThrottlingException for too many connections
 
     # -- what the concrete class knows ------------------------------------------------------
 
@@ -177,12 +180,26 @@ class _KmsProtocolMixin:
         if len(self.connections) > self.max_connections:
             client = self.client[0] if self.client else "-"
             logger.info("%s - 400 ThrottlingException (too many connections)", client)
-            transport.write(raw_json_error(400, "ThrottlingException", "Rate exceeded"))
-            transport.close()
+            self._shed(transport)
             return
         self._head_timer = self.loop.call_later(self.read_timeout, self._head_too_slow)
 
+    def _shed(self, transport: asyncio.Transport) -> None:
+        """Answer ThrottlingException and close without losing the answer: the write side is
+        shut first and what the client still sends is read and dropped for a moment. A plain
+        close with its request unread would reset the connection, and the client would get
+        a broken pipe instead of the answer."""
+        self._shedding = True
+        transport.write(raw_json_error(400, "ThrottlingException", "Rate exceeded"))
+        if transport.can_write_eof():
+            transport.write_eof()
+            self._head_timer = self.loop.call_later(SHED_LINGER_SECONDS, transport.close)
+        else:
+            transport.close()
+
     def data_received(self, data: bytes) -> None:
+        if self._shedding:
+            return  # a shed connection's request is dropped unread
         super().data_received(data)  # type: ignore[misc]
         if self._awaiting_head() and not self.transport.is_closing():
             self._head_bytes = True  # part of a request head has come, not all of it
@@ -195,6 +212,10 @@ class _KmsProtocolMixin:
     def eof_received(self) -> bool | None:
         """A client that half-closes in the middle of a request body is told so (it can still
         read); otherwise the connection closes as uvicorn closes it."""
+        if self._shedding:
+            self._cancel_head_deadline()
+            self.transport.close()
+            return None
         if self._awaiting_body() and not self.transport.is_closing():
             client = self.client[0] if self.client else "-"
             logger.info("%s - 400 BadRequestException (body cut short)", client)

@@ -351,6 +351,35 @@ def test_connections_beyond_the_pool_are_throttled(server: ServerHandle, app: Fa
             sock.close()
 
 
+def test_a_shed_connection_takes_its_request_without_a_reset(
+    server: ServerHandle, app: FakeApp
+) -> None:
+    """A client past the connection cap that sends its request after the answer came (as
+    http.client does: head, then body) reads the answer and a clean end, not a reset: the
+    server shuts its side and drops what follows instead of closing with it unread."""
+    limit = FAST.max_connections
+    idle = [socket.create_connection((server.host, server.port), timeout=5) for _ in range(limit)]
+    try:
+        signed = request(server, app)
+        head = f"POST / HTTP/1.1\r\nHost: {server.host}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in signed.headers.items()
+        )
+        body = signed.data if isinstance(signed.data, bytes) else str(signed.data).encode()
+        for _ in range(5):
+            with socket.create_connection((server.host, server.port), timeout=5) as extra:
+                data = b""
+                while chunk := extra.recv(65536):
+                    data += chunk  # the whole answer, then the server's end of writing
+                assert_kms_error(parse_raw(data), 400, "ThrottlingException")
+                extra.sendall((head + "\r\n").encode("latin-1"))
+                extra.sendall(body)  # a reset here would raise BrokenPipeError
+                extra.shutdown(socket.SHUT_WR)
+                assert extra.recv(10) == b""
+    finally:
+        for sock in idle:
+            sock.close()
+
+
 def test_requests_beyond_the_pool_and_queue_are_throttled(
     server: ServerHandle, app: FakeApp
 ) -> None:
