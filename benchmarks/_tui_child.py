@@ -1,12 +1,10 @@
 """The headless TUI the TUI figures run, one fresh interpreter per run:
 
-    python _tui_child.py MODE START FOLDER [ENDPOINT_URL] [QUERY]
+    python _tui_child.py MODE START FOLDER [ENDPOINT_URL]
 
 MODE ``load``: the key list of FOLDER (or of ENDPOINT_URL, with the credentials in the
 environment) until every key is described; prints ``FIRST-ROWS t`` and ``ALL-DESCRIBED t``
 (seconds since START, the parent's ``time.time()`` just before it started this process).
-MODE ``filter``: then types QUERY into the filter, one key at a time through Pilot, and
-prints ``KEYSTROKE ms matches shown`` for each (press to the view showing the new matches).
 MODE ``memory``: then prints ``RSS-MB n`` (resident set size of this process).
 
 The app is made as ``kmsworkbench`` makes it (tui/launch.py's ``start_app``: the key listing
@@ -31,7 +29,7 @@ def rss_mb() -> float:
     return float("nan")
 
 
-async def main(mode: str, start: float, folder: str, url: str, query: str) -> None:
+async def main(mode: str, start: float, folder: str, url: str) -> None:
     backend = (
         Backend(kind="endpoint", endpoint_url=url)
         if url
@@ -66,22 +64,8 @@ async def main(mode: str, start: float, folder: str, url: str, query: str) -> No
         if mode == "memory":
             await pilot.pause(0.2)
             print(f"RSS-MB {rss_mb():.1f}", flush=True)
-        elif mode == "filter":
-            await pilot.press("slash")
-            await pilot.pause()
-            for char in query:
-                before = time.perf_counter()
-                await pilot.press(char)
-                # Until the view shows the new filter (the key list filters on each keystroke;
-                # a debounce timer, where one exists, must have run too).
-                while getattr(screen, "_filter_timer", None) is not None:
-                    await pilot.pause(0.001)
-                await pilot.pause()
-                elapsed = (time.perf_counter() - before) * 1000.0
-                table = screen.query_one(KeyTable)
-                print(f"KEYSTROKE {elapsed:.2f} {screen.matching} {table.row_count}", flush=True)
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:] + ["", ""]
-    asyncio.run(main(args[0], float(args[1]), args[2], args[3], args[4]))
+    args = sys.argv[1:] + [""]
+    asyncio.run(main(args[0], float(args[1]), args[2], args[3]))

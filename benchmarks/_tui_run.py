@@ -11,12 +11,12 @@ CHILD = Path(__file__).resolve().parent / "_tui_child.py"
 
 
 def run_child(
-    mode: str, folder: Path, env: dict[str, str], url: str = "", query: str = ""
+    mode: str, folder: Path, env: dict[str, str], url: str = ""
 ) -> dict[str, list[list[str]]]:
     """Every line the child printed, by its first word; a failure stops the benchmark."""
     start = time.time()
     result = subprocess.run(
-        [sys.executable, str(CHILD), mode, repr(start), str(folder), url, query],
+        [sys.executable, str(CHILD), mode, repr(start), str(folder), url],
         capture_output=True,
         text=True,
         env=env,
