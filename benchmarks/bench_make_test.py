@@ -1,7 +1,7 @@
 """Figure 9: ``make test`` from a fresh clone (the committed HEAD of this repository), timed
 by part: the clone, the install (venv and the test extras: ``make .venv/.installed-test``),
 the lint (``make check``: ruff check and format check) and the suite (``make suite``:
-pytest -n 2). ``make test`` is exactly ``check`` then ``suite`` once the venv exists, so the
+pytest -n 3). ``make test`` is exactly ``check`` then ``suite`` once the venv exists, so the
 four parts add up to a fresh clone's ``make test``. Target: the whole at most 5 minutes on
 the machine measured. Slow: ``make bench`` runs it last, and ``run_all.py --skip-make-test``
 leaves it out.
@@ -10,8 +10,7 @@ Each part's CPU time (user + system of everything it started) is printed beside 
 time: on a shared machine the wall time is inflated by the others' load, and the CPU time
 is not. The quiet-machine estimate is the clone's wall time, plus the install's CPU time
 (pip works on one core), plus the lint's and the suite's CPU time over the 2 cores they
-use (ruff's threads, the suite's two xdist workers), so it assumes the suite's two workers
-are kept equally busy.
+use (ruff's threads, the suite's xdist workers), so it assumes both cores are kept busy.
 
     .venv/bin/python benchmarks/bench_make_test.py
 """

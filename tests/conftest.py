@@ -22,10 +22,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The scheduler above groups by an ``@group`` suffix of the test id, which xdist adds
-    only with ``--dist loadgroup``: add it under plain ``-n 2`` too. Without it the key sweep
-    ran on both workers, and each walked every screen to find the ones it was given (about
+    only with ``--dist loadgroup``: add it under plain ``-n N`` too. Without it the key sweep
+    ran on every worker, and each walked every screen to find the ones it was given (about
     135 s of CPU twice). The scheduler starts the biggest group first, so the sweep begins
-    at once on one worker while the other takes the rest."""
+    at once on one worker while the others take the rest."""
     if not hasattr(config, "workerinput"):  # not an xdist worker
         return
     for item in items:
@@ -50,8 +50,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Each xdist worker reports its wall and CPU time to the controller, which prints them:
-    on a shared machine the CPU seconds are the figure to compare, and two workers' loads
-    show whether the suite keeps both cores busy."""
+    on a shared machine the CPU seconds are the figure to compare, and the workers' loads
+    show whether the suite keeps the cores busy."""
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         wall, _ = session.config.stash[_START]
