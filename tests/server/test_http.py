@@ -4,6 +4,7 @@ keep-alive, the worker pool, and graceful shutdown."""
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import socket
@@ -39,6 +40,19 @@ def app() -> FakeApp:
 @pytest.fixture
 def server(app: FakeApp) -> Iterator[ServerHandle]:
     handle = serve_app_background(app, "127.0.0.1", 0, limits=FAST)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def patient(app: FakeApp) -> Iterator[ServerHandle]:
+    """FAST's caps with a head deadline of 30 s: the connection-cap tests hold idle
+    connections, which FAST's 0.5 s deadline closed on a loaded machine before the extra
+    one came, so that it was let in and then closed for saying nothing."""
+    limits = dataclasses.replace(FAST, read_timeout=30.0, request_timeout=30.0)
+    handle = serve_app_background(app, "127.0.0.1", 0, limits=limits)
     try:
         yield handle
     finally:
@@ -335,7 +349,8 @@ def test_stalled_headers_are_dropped(server: ServerHandle, app: FakeApp) -> None
             pass  # the server closes the connection after its read timeout
 
 
-def test_connections_beyond_the_pool_are_throttled(server: ServerHandle, app: FakeApp) -> None:
+def test_connections_beyond_the_pool_are_throttled(patient: ServerHandle, app: FakeApp) -> None:
+    server = patient
     limit = FAST.max_connections
     idle = [socket.create_connection((server.host, server.port), timeout=5) for _ in range(limit)]
     try:
@@ -352,11 +367,12 @@ def test_connections_beyond_the_pool_are_throttled(server: ServerHandle, app: Fa
 
 
 def test_a_shed_connection_takes_its_request_without_a_reset(
-    server: ServerHandle, app: FakeApp
+    patient: ServerHandle, app: FakeApp
 ) -> None:
     """A client past the connection cap that sends its request after the answer came (as
     http.client does: head, then body) reads the answer and a clean end, not a reset: the
     server shuts its side and drops what follows instead of closing with it unread."""
+    server = patient
     limit = FAST.max_connections
     idle = [socket.create_connection((server.host, server.port), timeout=5) for _ in range(limit)]
     try:
