@@ -24,8 +24,13 @@ def run_child(
     )
     if result.returncode != 0:
         raise SystemExit(f"the headless TUI failed ({result.returncode}): {result.stderr[-3000:]}")
+    return parse_lines(result.stdout)
+
+
+def parse_lines(stdout: str) -> dict[str, list[list[str]]]:
+    """A child's printed lines, by their first word: ``{"WORD": [[rest...], ...]}``."""
     lines: dict[str, list[list[str]]] = {}
-    for line in result.stdout.splitlines():
+    for line in stdout.splitlines():
         words = line.split()
         if words:
             lines.setdefault(words[0], []).append(words[1:])

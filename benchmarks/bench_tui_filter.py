@@ -39,6 +39,7 @@ from pathlib import Path
 from _peers import base_env
 from _report import report
 from _seed import seed_keys
+from _tui_run import parse_lines
 
 QUERY = "bench-01"  # alias/bench-NNNNN: 10,000 matches narrowing to 100
 
@@ -192,12 +193,7 @@ def run_round(
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=3600)
     if result.returncode != 0:
         raise SystemExit(f"the headless TUI failed ({result.returncode}): {result.stderr[-3000:]}")
-    lines: dict[str, list[list[str]]] = {}
-    for line in result.stdout.splitlines():
-        words = line.split()
-        if words:
-            lines.setdefault(words[0], []).append(words[1:])
-    return lines
+    return parse_lines(result.stdout)
 
 
 WAYS = ("FRAME", "PILOT", "CONTROL-PILOT", "CONTROL-FRAME")

@@ -48,6 +48,17 @@ class HeldSession(FixedSession):
         aliases_later([k for k in keys if k.aliases])
 
 
+def held_app(tmp_path: Path) -> WorkbenchApp:
+    """The app on a sandbox whose session is a HeldSession (its listing waits on events)."""
+    return WorkbenchApp(
+        Backend(kind="sandbox", data_dir=tmp_path / "sandbox"),
+        settings=config.Settings(),
+        session_factory=HeldSession,  # type: ignore[arg-type]
+        library_dir=tmp_path / "library",
+        persist_settings=False,
+    )
+
+
 async def until(pilot: Pilot[object], condition: Callable[[], bool]) -> None:
     for _ in range(500):
         if condition():
@@ -62,13 +73,7 @@ async def test_rows_come_before_the_aliases_and_the_note_covers_the_table_until_
     HeldSession.listed.clear()
     HeldSession.aliased.clear()
     HeldSession.rows_when_described.clear()
-    app = WorkbenchApp(
-        Backend(kind="sandbox", data_dir=tmp_path / "sandbox"),
-        settings=config.Settings(),
-        session_factory=HeldSession,  # type: ignore[arg-type]
-        library_dir=tmp_path / "library",
-        persist_settings=False,
-    )
+    app = held_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, KeyChooserScreen))
         screen = app.screen
@@ -141,13 +146,7 @@ async def test_the_open_activity_log_gets_the_calls_made_while_it_is_open(
 ) -> None:
     HeldSession.listed.clear()
     HeldSession.aliased.set()
-    app = WorkbenchApp(
-        Backend(kind="sandbox", data_dir=tmp_path / "sandbox"),
-        settings=config.Settings(),
-        session_factory=HeldSession,  # type: ignore[arg-type]
-        library_dir=tmp_path / "library",
-        persist_settings=False,
-    )
+    app = held_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, KeyChooserScreen))
         await pilot.press("f4")
