@@ -5,7 +5,11 @@ Every client is a boto3 KMS client with one keep-alive connection (``max_pool_co
 running the mix Encrypt / Decrypt / GenerateDataKeyPairWithoutPlaintext (ECC_NIST_P256) /
 ListKeys in turn, from the moment all clients start together until ``--seconds`` have passed.
 A client that has had no answer by then keeps waiting for its first one (up to ``--wait``
-seconds), so a starved client shows as a long first-answer time, not as a missing one. The
+seconds), so a starved client shows as a long first-answer time, not as a missing one. Each
+client's first answer is timed twice: from the common start, and from the moment that
+client's first request left it (botocore's ``before-send``, so the TCP connect is counted).
+The difference is the client's own start: a process running 128 boto3 threads takes a second
+or more to get all their first requests out, server or no server. The
 clients run in ``--procs`` processes, so the client side's GIL is not what is measured. The
 server's CPU time per request (user + system, from /proc) is shown too: on a machine shared
 with other work it moves much less than requests per second do.
@@ -70,12 +74,26 @@ def _client_process(
         )
         for _ in range(count)
     ]
+    # When each client's first request leaves it (signed, handed to its connection): a client
+    # process running 128 threads takes a while to get every first request out, and that
+    # time is the client's own, not a wait for the server.
+    sent: dict[int, float] = {}
+
+    def note_send(index: int) -> object:
+        def hook(**_: object) -> None:
+            sent.setdefault(index, time.time())
+
+        return hook
+
+    for index, client in enumerate(clients):
+        client.meta.events.register("before-send.kms", note_send(index))
     blob = clients[0].encrypt(KeyId=key_id, Plaintext=b"x" * 32, EncryptionContext=CONTEXT)[
         "CiphertextBlob"
     ]
     # That first call opened clients[0]'s connection early; close it so every client starts
     # from nothing, as the others do.
     clients[0]._endpoint.http_session.close()
+    sent.clear()
     calls = [
         lambda c: c.encrypt(KeyId=key_id, Plaintext=b"y" * 32, EncryptionContext=CONTEXT),
         lambda c: c.decrypt(CiphertextBlob=blob, EncryptionContext=CONTEXT),
@@ -91,7 +109,7 @@ def _client_process(
         ),
         lambda c: c.list_keys(Limit=10),
     ]
-    out: list[tuple[float | None, int, int, str]] = []
+    out: list[tuple[float | None, float | None, int, int, str]] = []
     lock = threading.Lock()
 
     def run(index: int, client: object) -> None:
@@ -122,8 +140,11 @@ def _client_process(
                 last_error = type(exc).__name__ + ": " + str(exc)[:120]
                 time.sleep(0.01)
             n += 1
+        since_send = None
+        if first is not None and index in sent:
+            since_send = begin + first - sent[index]
         with lock:
-            out.append((first, done, errors, last_error))
+            out.append((first, since_send, done, errors, last_error))
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
     for thread in threads:
@@ -171,22 +192,27 @@ def measure(
         worker.start()
     ready.wait(timeout=300)  # every process has made its clients
     start_at.value = time.time() + 0.2
-    rows: list[tuple[float | None, int, int, str]] = []
+    rows: list[tuple[float | None, float | None, int, int, str]] = []
     for _ in workers:
         rows.extend(results.get(timeout=seconds + wait + 120))
     for worker in workers:
         worker.join(30)
     firsts = [r[0] for r in rows]
     answered = sorted(f for f in firsts if f is not None)
-    errors = sum(r[2] for r in rows)
+    # A client never answered has waited at least as long as it was allowed to.
+    waits = [r[1] if r[1] is not None else wait for r in rows]
+    errors = sum(r[3] for r in rows)
     return {
-        "rps": sum(r[1] for r in rows) / seconds,
+        "rps": sum(r[2] for r in rows) / seconds,
         "first_max": max(answered) if answered else float("nan"),
         "first_median": statistics.median(answered) if answered else float("nan"),
         "over_1s": sum(1 for f in firsts if f is None or f > 1.0),
+        "wait_max": max(waits),
+        "wait_median": statistics.median(waits),
+        "wait_over_1s": sum(1 for w in waits if w > 1.0),
         "never": sum(1 for f in firsts if f is None),
         "errors": errors,
-        "last_error": next((r[3] for r in rows if r[3]), ""),
+        "last_error": next((r[4] for r in rows if r[4]), ""),
     }
 
 
@@ -238,10 +264,17 @@ def serve_and_measure(
     return out
 
 
+HEADER = (
+    f"{'server':<6} {'clients':>7} {'req/s':>9} {'first med s':>12} {'first max':>10} "
+    f"{'>1 s':>5} {'sent max':>9} {'>1 s':>5} {'errors':>7} {'cpu ms':>8}"
+)
+
+
 def format_row(label: str, count: int, r: dict[str, object]) -> str:
     text = (
         f"{label:<6} {count:>7} {r['rps']:>9.0f} {r['first_median']:>12.3f} "
-        f"{r['first_max']:>10.3f} {r['over_1s']:>7} {r['errors']:>7} {r['cpu_ms']:>8.2f}"
+        f"{r['first_max']:>10.3f} {r['over_1s']:>5} {r['wait_max']:>9.3f} "
+        f"{r['wait_over_1s']:>5} {r['errors']:>7} {r['cpu_ms']:>8.2f}"
     )
     if r["never"]:
         text += f"  ({r['never']} never answered)"
@@ -270,9 +303,9 @@ def main() -> int:
 
     print("mix: Encrypt, Decrypt, GenerateDataKeyPairWithoutPlaintext (ECC_NIST_P256), ListKeys")
     print(f"{args.seconds:.0f} s per measurement, {args.procs} client processes")
-    header = f"{'server':<6} {'clients':>7} {'req/s':>9} {'first med s':>12} {'first max':>10} {'>1 s':>7} {'errors':>7} {'cpu ms':>8}"
-    print(header)
-    print("-" * len(header))
+    print("first: from the common start; sent: from when that client's first request left it")
+    print(HEADER)
+    print("-" * len(HEADER))
     rows = []
     for _ in range(rounds):
         if args.old:
@@ -289,11 +322,16 @@ def main() -> int:
                 rps = statistics.median(float(r["rps"]) for r in mine)  # type: ignore[arg-type]
                 cpu = statistics.median(float(r["cpu_ms"]) for r in mine)  # type: ignore[arg-type]
                 worst = max(float(r["first_max"]) for r in mine)  # type: ignore[arg-type]
+                waited = max(float(r["wait_max"]) for r in mine)  # type: ignore[arg-type]
                 print(
                     f"{label} at {count} clients: median {rps:.0f} req/s, "
-                    f"longest first answer {worst:.3f} s, server CPU {cpu:.2f} ms per request"
+                    f"longest first answer {worst:.3f} s from the start, {waited:.3f} s from "
+                    f"sending, server CPU {cpu:.2f} ms per request"
                 )
-    print("targets: at least 1,159 req/s at 16 clients; no first answer after more than 1 s")
+    print(
+        "targets (issue 11): at 16 clients at least the hand-written server's req/s, measured "
+        "in the same run (bench_vs_old_server.py); no first answer after more than 1 s"
+    )
     return 0
 
 

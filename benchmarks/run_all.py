@@ -26,6 +26,7 @@ SCRIPTS: tuple[tuple[str, list[str]], ...] = (
     ("bench_tui_filter.py", ["--rounds", "1"]),
     ("bench_tui_memory.py", ["--rounds", "1"]),
     ("bench_vs_moto.py", ["--rounds", "1"]),
+    ("bench_vs_old_server.py", ["--rounds", "1"]),
     ("bench_crypto_overhead.py", ["--scale", "0.5"]),
     ("bench_make_test.py", []),
 )
