@@ -127,16 +127,16 @@ def generate_batch(
     sleep = sleep or _sleep
     bucket = TokenBucket(rate or rate_for_spec(spec), clock=clock or _clock, sleep=sleep)
     workers = max(1, min(count, max_workers or MAX_WORKERS))
-    lifted: list[bool] = []  # one entry once lifted
-    lift_lock = threading.Lock()
+    lifted = threading.Event()
+    lift_lock = threading.Lock()  # so that only one worker lifts the pace and says so
 
     def lift_if_unmetered() -> None:
-        if rate is not None or lifted or session.has_request_quotas:
+        if rate is not None or lifted.is_set() or session.has_request_quotas:
             return
         with lift_lock:
-            if lifted:
+            if lifted.is_set():
                 return
-            lifted.append(True)
+            lifted.set()
         bucket.lift()
         if on_unpaced is not None:
             on_unpaced()
