@@ -12,6 +12,10 @@ how.
   that takes one treats it exactly as a pair it made itself. (Like every secret in memory,
   they could reach swap; the sandbox is for teaching and tests, not for production keys.)
 - **Each pair is used once**: :meth:`KeyPool.take` removes it under the pool's lock.
+- **Only the sizes asked for**: a spec's pairs are made once a call has asked for that
+  spec (the first such call makes its own pair, as without a pool). A server answering ECC
+  and symmetric calls alone so spends no CPU on RSA keys: filling all three sizes at start
+  took several seconds of CPU, more than the first thousands of requests themselves.
 - **Bounded**: at most ``size`` pairs per spec (``KMSWORKBENCH_RSA_POOL``, default 4;
   0 turns it off), refilled one at a time, the emptiest spec first, by one thread at the
   lowest CPU priority (``nice`` 19 on Linux), which ``cryptography`` runs without holding
@@ -62,8 +66,9 @@ def _generate(spec: str) -> GeneratedKeyPair:
 
 
 class KeyPool:
-    """Up to ``size`` ready key pairs per spec of ``specs``, refilled by one background
-    thread between :meth:`start` and :meth:`stop`."""
+    """Up to ``size`` ready key pairs per spec of ``specs`` that has been asked for
+    (:meth:`take` or :meth:`want`), refilled by one background thread between
+    :meth:`start` and :meth:`stop`."""
 
     def __init__(
         self,
@@ -75,6 +80,7 @@ class KeyPool:
         self.specs = specs
         self._generate = generate
         self._ready: dict[str, deque[GeneratedKeyPair]] = {spec: deque() for spec in specs}
+        self._wanted: list[str] = []  # the specs asked for so far, in the order asked
         self._cond = threading.Condition()
         self._stopped = True
         self._thread: threading.Thread | None = None
@@ -108,6 +114,10 @@ class KeyPool:
         the pool keeps)."""
         with self._cond:
             ready = self._ready.get(spec)
+            if ready is None:
+                return None
+            if spec not in self._wanted:
+                self._want(spec)
             if not ready:
                 return None
             pair = ready.popleft()
@@ -115,17 +125,32 @@ class KeyPool:
             self._cond.notify_all()  # the refill thread has room again
             return pair
 
+    def want(self, *specs: str) -> None:
+        """Keep pairs of ``specs`` ready from now on, before any call asks for them."""
+        with self._cond:
+            for spec in specs:
+                if spec in self._ready and spec not in self._wanted:
+                    self._want(spec)
+
+    def _want(self, spec: str) -> None:  # under the lock
+        self._wanted.append(spec)
+        self._cond.notify_all()
+
+    def wanted(self) -> tuple[str, ...]:
+        with self._cond:
+            return tuple(self._wanted)
+
     def ready(self, spec: str) -> int:
         with self._cond:
             return len(self._ready.get(spec, ()))
 
     def wait_full(self, timeout: float) -> bool:
-        """Wait until every spec has ``size`` pairs ready (tests and benchmarks)."""
+        """Wait until every spec asked for has ``size`` pairs ready (tests, benchmarks)."""
         with self._cond:
             return self._cond.wait_for(self._full, timeout)
 
     def _full(self) -> bool:
-        return all(len(q) >= self.size for q in self._ready.values())
+        return all(len(self._ready[spec]) >= self.size for spec in self._wanted)
 
     def _run(self) -> None:
         with contextlib.suppress(AttributeError, OSError):  # Linux: this thread alone
@@ -136,7 +161,7 @@ class KeyPool:
                 self._cond.wait_for(lambda: self._thread is not me or not self._full())
                 if self._thread is not me:
                     return
-                spec = min(self.specs, key=lambda s: len(self._ready[s]))
+                spec = min(self._wanted, key=lambda s: len(self._ready[s]))
             try:
                 pair = self._generate(spec)  # outside the lock: the slow part
             except Exception as exc:

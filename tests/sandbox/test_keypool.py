@@ -24,6 +24,7 @@ def _fake(spec: str) -> GeneratedKeyPair:
 def test_each_pair_is_handed_out_once_under_concurrent_takes() -> None:
     pool = keypool.KeyPool(size=8, specs=("RSA_2048", "RSA_4096"), generate=_fake)
     pool.start()
+    pool.want("RSA_2048", "RSA_4096")
     try:
         assert pool.wait_full(30)
         taken: list[GeneratedKeyPair] = []
@@ -53,6 +54,33 @@ def test_each_pair_is_handed_out_once_under_concurrent_takes() -> None:
     assert pool.take("RSA_2048") is None
 
 
+def test_only_the_specs_asked_for_are_made() -> None:
+    made: list[str] = []
+
+    def generate(spec: str) -> GeneratedKeyPair:
+        made.append(spec)
+        return _fake(spec)
+
+    pool = keypool.KeyPool(size=3, specs=("RSA_2048", "RSA_3072", "RSA_4096"), generate=generate)
+    pool.start()
+    try:
+        assert pool.wanted() == ()
+        assert pool.take("RSA_3072") is None  # the first call asks; it makes its own pair
+        assert pool.take("ECC_NIST_P256") is None  # not a pool spec: never wanted
+        assert pool.wanted() == ("RSA_3072",)
+        assert pool.wait_full(30)
+        assert pool.ready("RSA_3072") == 3
+        # An eager pool fills the emptiest spec first, so it would have made the others too.
+        assert set(made) == {"RSA_3072"}
+        assert pool.ready("RSA_2048") == 0 and pool.ready("RSA_4096") == 0
+        pool.want("RSA_4096")
+        assert pool.wait_full(30)
+        assert pool.ready("RSA_4096") == 3 and "RSA_2048" not in made
+        assert pool.take("RSA_4096") is not None
+    finally:
+        pool.stop()
+
+
 def test_an_empty_pool_is_no_error_and_a_size_of_zero_starts_nothing() -> None:
     pool = keypool.KeyPool(size=0, specs=("RSA_2048",), generate=_fake)
     pool.start()
@@ -76,6 +104,7 @@ def test_the_size_comes_from_the_environment(
 def pool() -> Iterator[keypool.KeyPool]:
     active = keypool.acquire(2, ("RSA_2048",))  # real RSA keys, the smallest size
     assert active is not None
+    active.want("RSA_2048")
     try:
         yield active
     finally:
