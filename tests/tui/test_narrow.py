@@ -14,9 +14,10 @@ from textual.widgets import Label
 
 from kmsworkbench import keypairs
 from kmsworkbench.tui.app import WorkbenchApp
-from kmsworkbench.tui.widgets.header import fit_header
+from kmsworkbench.tui.widgets.header import fit_header, title_cut
 from kmsworkbench.tui.widgets.tokens import token_lines
 
+from .conftest import settle
 from .test_library import make_pair, open_workbench, text_of
 
 AppFactory = Callable[..., WorkbenchApp]
@@ -42,6 +43,37 @@ def test_header_keeps_region_and_account() -> None:
         assert "…" in title
     aws = "aws · profile prod · eu-west-1 · account 111122223333"
     assert fit_header("Generate a data key pair", aws, 66)[1] == aws
+
+
+def test_title_cut_keeps_whole_words_or_both_ends_of_a_name() -> None:
+    assert title_cut("Choose a key", 12) == "Choose a key"
+    assert title_cut("Choose a key", 10) == "Choose a…"
+    assert title_cut("Generate a data key pair", 16) == "Generate a data…"
+    # one long name: cut in its middle, so its start and its end both show
+    cut = title_cut("Pair a-very-long-pair-name-2026", 16)
+    assert cut.startswith("Pair a-") and cut.endswith("-2026") and len(cut) == 16
+
+
+@pytest.mark.parametrize(("width", "name_shown"), [(80, False), (120, True)])
+async def test_header_gives_the_app_name_up_for_a_whole_title(
+    make_app: AppFactory,
+    sandbox_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+    name_shown: bool,
+) -> None:
+    # A short folder under the home folder (as ~/kmswb is for a new user): nothing but the
+    # title can give way at 80 columns, and it would be cut to "Choos… key".
+    monkeypatch.setenv("HOME", str(sandbox_dir.parent))
+    app = make_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(app, pilot)  # the Region and the account are in the header
+        header_app = app.screen.query_one("#header-app", Label)
+        assert header_app.display is name_shown
+        assert str(app.screen.query_one("#header-title", Label).render()) == "Choose a key"
+        backend = str(app.screen.query_one("#header-backend", Label).render())
+        assert backend == app.backend_label  # the folder too, whole
+        assert "~/sandbox" in backend and "us-east-1 · account " in backend
 
 
 @pytest.mark.slow

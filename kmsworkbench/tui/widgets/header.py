@@ -1,7 +1,8 @@
 """The one-line header: the app's name, the screen's title and, always, which KMS it talks
-to. When the line is too narrow for all of it, the longest parts are shortened from the
-middle (a folder path first, then a long title), never the Region or the account; the tooltip
-and F2 (the backend screen) show everything."""
+to. When the line is too narrow for all of it, the app's name gives way first if that lets
+the title stand whole; then the longest parts are shortened (a folder path from the middle,
+a title at a word's end, a long name in it from the middle), never the Region or the
+account; the tooltip and F2 (the backend screen) show everything."""
 
 from __future__ import annotations
 
@@ -34,6 +35,23 @@ def middle_cut(text: str, width: int) -> str:
     return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
+def title_cut(text: str, width: int) -> str:
+    """A title in at most ``width`` characters: whole words and "…" ("Choose a…"), never
+    half a word; a title holding a long name (a pair's, a key's) is cut in the middle of
+    that name instead, so both of its ends stay readable."""
+    if len(text) <= width:
+        return text
+    words = text.split(" ")
+    if max(len(word) for word in words) > max(12, width // 2):
+        return middle_cut(text, width)
+    kept: list[str] = []
+    for word in words:
+        if len(" ".join([*kept, word])) + 1 > width:
+            break
+        kept.append(word)
+    return " ".join(kept) + "…" if kept else middle_cut(text, width)
+
+
 def fit_header(title: str, backend: str, room: int) -> tuple[str, str]:
     """(title, backend label) that fit ``room`` characters together, both labels padded.
     A long title gives way first (to MIN_TITLE), then the backend's longest part (a folder,
@@ -41,7 +59,7 @@ def fit_header(title: str, backend: str, room: int) -> tuple[str, str]:
     budget = room - 2 * PADDING
     if len(title) + len(backend) <= budget:
         return title, backend
-    title = middle_cut(title, max(MIN_TITLE, budget - len(backend)))
+    title = title_cut(title, max(MIN_TITLE, budget - len(backend)))
     if len(title) + len(backend) <= budget:
         return title, backend
     parts = backend.split(SEPARATOR)
@@ -55,7 +73,7 @@ def fit_header(title: str, backend: str, room: int) -> tuple[str, str]:
             parts[longest] = middle_cut(parts[longest], max(3, room_for_part))
         backend = SEPARATOR.join(parts)
     if len(title) + len(backend) > budget:  # narrow: the title down to a few letters
-        title = middle_cut(title, max(8, budget - len(backend)))
+        title = title_cut(title, max(8, budget - len(backend)))
     if len(title) + len(backend) > budget:  # very narrow: the backend as far as it goes
         backend = middle_cut(backend, max(1, budget - len(title)))
     return title, backend
@@ -88,8 +106,18 @@ class BackendHeader(Horizontal):
     def refresh_label(self) -> None:
         app = cast("WorkbenchApp", self.app)
         full = app.backend_label
-        room = (self.size.width or app.size.width) - APP_WIDTH
-        title, backend = fit_header(self.screen_title, full, room)
+        width = self.size.width or app.size.width
+        title, backend = fit_header(self.screen_title, full, width - APP_WIDTH)
+        whole = fit_header(self.screen_title, full, width)
+        # The title says where the user is and the label which KMS: the app's name is the
+        # first to give way, when that lets the title, or all of it, stand whole.
+        everything = (self.screen_title, full)
+        drop_name = (title, backend) != everything and (
+            whole == everything or (title != self.screen_title and whole[0] == self.screen_title)
+        )
+        self.query_one("#header-app", Label).display = not drop_name
+        if drop_name:
+            title, backend = whole
         title_label = self.query_one("#header-title", Label)
         title_label.update(title)
         title_label.tooltip = self.screen_title if title != self.screen_title else None
