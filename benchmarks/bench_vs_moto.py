@@ -23,7 +23,7 @@ from pathlib import Path
 
 from _peers import sandbox_env, start_server
 from _report import report
-from bench_serve_load import measure
+from bench_serve_load import cpu_seconds, measure
 
 MOTO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -89,10 +89,12 @@ def main() -> int:
                 "kmsworkbench serve": (ours, url, make_key(ours, url)),
                 "moto server": (MOTO_CREDENTIALS, moto_url, make_key(MOTO_CREDENTIALS, moto_url)),
             }
+            pids = {"kmsworkbench serve": server.pid, "moto server": moto.pid}
             rows: dict[tuple[str, int], list[dict[str, object]]] = {}
             for round_no in range(max(1, opts.rounds)):
                 for count in counts:
                     for name, (values, where, key_id) in targets.items():
+                        cpu_before = cpu_seconds(pids[name])
                         result = measure(
                             values,
                             where,
@@ -104,12 +106,16 @@ def main() -> int:
                             True,
                             "datakeys",
                         )
+                        served = float(result["rps"]) * seconds  # type: ignore[arg-type]
+                        used = cpu_seconds(pids[name]) - cpu_before
+                        result["cpu_ms"] = used * 1000.0 / served if served else float("nan")
                         rows.setdefault((name, count), []).append(result)
                         print(
                             f"  round {round_no + 1}: {name} at {count} clients: "
                             f"{result['rps']:.0f} req/s, first answer max "
                             f"{result['first_max']:.3f} s ({result['wait_max']:.3f} s from "
-                            f"sending), errors {result['errors']} "
+                            f"sending), server CPU {result['cpu_ms']:.2f} ms a request, "
+                            f"errors {result['errors']} "
                             f"{result['last_error']}",
                             flush=True,
                         )
@@ -127,6 +133,9 @@ def main() -> int:
         started = [float(r["first_max"]) for r in ours_rows]  # type: ignore[arg-type]
         late = sum(int(r["wait_over_1s"]) for r in ours_rows)  # type: ignore[call-overload]
         ratio = statistics.median(ours_rps) / max(statistics.median(moto_rps), 1e-9)
+        ours_cpu = [float(r["cpu_ms"]) for r in ours_rows]  # type: ignore[arg-type]
+        moto_cpu = [float(r["cpu_ms"]) for r in rows[("moto server", count)]]  # type: ignore[arg-type]
+        cpu_ratio = statistics.median(moto_cpu) / max(statistics.median(ours_cpu), 1e-9)
         report(
             f"served sandbox vs moto, {count} keep-alive boto3 clients",
             {
@@ -134,11 +143,13 @@ def main() -> int:
                 "moto server req/s": moto_rps,
                 "kmsworkbench longest first answer from sending": firsts,
                 "kmsworkbench longest first answer from the start": started,
+                "kmsworkbench server CPU per request, ms": ours_cpu,
+                "moto server CPU per request, ms": moto_cpu,
             },
             ratio,
             f"{ratio:.1f}x moto's requests/s; longest first answer {max(firsts):.3f} s from "
             f"sending ({max(started):.3f} s from the common start), {late} clients waited "
-            "over 1 s",
+            f"over 1 s; moto's server spends {cpu_ratio:.1f}x the CPU per request",
             "at least 4x moto; no first answer after more than 1 s",
             ratio >= 4 and max(firsts) <= 1.0 and late == 0,
             unit="",
