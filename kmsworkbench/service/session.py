@@ -57,6 +57,12 @@ class KmsSession(KeyListing):
         self._aliases: dict[str, list[str]] | None = None
         self._listed_account: str | None = None  # from the first key ARN a listing saw
         self._first_page: threading.Event | None = None  # set once a listing's first page is in
+        # The region a listing in a child process reported (its client's), before this
+        # session has built a client of its own (service/key_loading_process.py).
+        self._known_region: str | None = None
+        # Makes the read-only calls it can until this session builds a client of its own:
+        # the start-up listing's child process (service/key_loading_process.py).
+        self._remote: Any = None
         self._sts: Any = None
         # Set once an answer says it came from a kmsworkbench sandbox (which has no quotas).
         self._sandbox_server = False
@@ -158,11 +164,19 @@ class KmsSession(KeyListing):
         True for AWS and any other endpoint."""
         return self.backend.kind != "sandbox" and not self._sandbox_server
 
+    def known_region(self) -> str | None:
+        """The client's region if it is built, else the one a listing in a child process
+        reported (None if neither): the header's, without building a client for it."""
+        client = self._client
+        return client.meta.region_name if client is not None else self._known_region
+
     def label(self) -> str:
-        region = self._client.meta.region_name if self._client is not None else None
-        return self.backend.label(region)
+        return self.backend.label(self.known_region())
 
     def close(self) -> None:
+        remote, self._remote = self._remote, None
+        if remote is not None:
+            remote.close()
         with self._client_lock:
             client, self._client = self._client, None
         if client is not None:
@@ -225,6 +239,14 @@ class KmsSession(KeyListing):
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call a KMS operation by its API name (e.g. "DescribeKey"), journaled; any
         failure becomes a KmsError. The response is botocore's dict."""
+        remote = self._remote
+        if remote is not None and self._client is None:
+            from kmsworkbench.service.key_loading_process import ChildGone
+
+            try:
+                return remote.call(operation, params)  # journaled as it is made there
+            except ChildGone:
+                pass
         method = getattr(self._get_client(operation), _snake(operation))
         return self._journaled(operation, params, lambda: method(**params))
 

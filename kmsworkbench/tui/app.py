@@ -287,7 +287,9 @@ class WorkbenchApp(KeyListingHost, AppActions, LoginAgain, LessonsHost, TypeAhea
         region: str | None = None
         try:
             account = session.caller_account()
-            region = session.client.meta.region_name
+            # Known without a client when the start-up listing ran in a child process:
+            # building one here would import botocore beside Textual's first frame.
+            region = session.known_region() or session.client.meta.region_name
         except Exception as exc:
             self.log.warning(f"account lookup failed: {exc}")
         self.post_message(AccountKnown(generation, account, region))

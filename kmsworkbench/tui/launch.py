@@ -2,9 +2,10 @@
 (the command line's, else the one remembered in the settings), a refusal to start on a
 damaged sandbox store, then the app (:func:`start_app`).
 
-Nothing here imports Textual: :func:`start_app` begins listing the keys first, on a thread,
-and only then imports the app, so botocore's import, the client and the first ListKeys and
-ListAliases pages go on while Textual is imported (a third of a second) and the first
+Nothing here imports Textual: :func:`start_app` begins listing the keys first, in a child
+process where one can run (service/key_loading_process.py; else on a thread), and only then
+imports the app, so botocore's import, the client and the first ListKeys and ListAliases
+pages go on, on another core, while Textual is imported (a third of a second) and the first
 screen is laid out."""
 
 from __future__ import annotations
@@ -71,11 +72,11 @@ def start_app(
     lessons_dir: Path | None = None,
 ) -> WorkbenchApp:
     """The app for ``backend``, its key list already being fetched (the key screen takes
-    the listing over when it mounts; service/key_loading.py's KeyListing)."""
+    the listing over when it mounts; service/key_loading_process.py's start_key_listing)."""
     from kmsworkbench.service import KmsSession
-    from kmsworkbench.service.key_loading import KeyListing
+    from kmsworkbench.service.key_loading_process import start_key_listing
 
-    listing = KeyListing(KmsSession(backend)).start()
+    listing = start_key_listing(KmsSession(backend))
     from kmsworkbench.tui.app import WorkbenchApp
 
     return WorkbenchApp(

@@ -3,16 +3,21 @@ and those rows come before ListAliases has answered (the alias names fill in aft
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from kmsworkbench import config
 from kmsworkbench.service import Backend, KeyInfo
+from kmsworkbench.service.key_loading import KeyListing
+from kmsworkbench.service.key_loading_process import ProcessKeyListing
 from kmsworkbench.tui.app import WorkbenchApp
 from kmsworkbench.tui.launch import start_app
+from kmsworkbench.tui.screens.error_modal import ErrorModal
 from kmsworkbench.tui.screens.keys import KeyChooserScreen
 from kmsworkbench.tui.widgets.busy import BusyNote
 from kmsworkbench.tui.widgets.key_table import KeyTable
@@ -156,3 +161,43 @@ async def test_the_open_activity_log_gets_the_calls_made_while_it_is_open(
         HeldSession.listed.set()  # ListKeys is made (and journaled) now
         await settle(app, pilot)
         assert table.row_count == len(app.activity) > before
+
+
+async def test_a_failure_of_the_start_up_listing_process_is_the_error_modal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing begun before the app runs in a child process: its KmsError (here, no
+    credentials for an endpoint) is shown as a listing on a thread showed it; Escape closes
+    it and the app goes on."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    backend = Backend(kind="endpoint", endpoint_url="http://127.0.0.1:9", region="eu-west-1")
+    app = start_app(backend, config.Settings(), persist_settings=False)
+    assert isinstance(app._key_listing, ProcessKeyListing)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ErrorModal))
+        assert isinstance(app.screen, ErrorModal)
+        assert app.screen.details.code == "NoCredentialsError" and app.screen.details.remedy
+        assert [e.error_code for e in app.activity][-1] == "NoCredentialsError"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, KeyChooserScreen))
+
+
+async def test_without_a_child_process_the_app_lists_on_a_thread(
+    sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(sandbox_dir / "no-python-here"))
+    app = start_app(
+        Backend(kind="sandbox", data_dir=sandbox_dir), config.Settings(), persist_settings=False
+    )
+    assert type(app._key_listing) is KeyListing
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, KeyChooserScreen)
+        assert screen.index.find("alias/workbench-demo") is not None
+        assert all(k.described for k in screen.index.all())
+        assert app.activity == app.session.journal.entries

@@ -1,0 +1,445 @@
+"""The start-up key listing in a process of its own, so that it runs on another core.
+
+The TUI's entry point begins listing the keys before it imports Textual (tui/launch.py). On a
+thread, botocore's import, the client and the answers' parsing took turns with Textual's
+import and first frame under one interpreter lock, while the machine's second core idled. Here
+a child interpreter (``python -m kmsworkbench.service.key_loading_process``) runs
+:func:`~kmsworkbench.service.key_loading.load_keys` and streams what it learns back over its
+stdout, one JSON object a line; :class:`ProcessKeyListing` in the app's process turns the lines
+back into what a thread's :class:`~kmsworkbench.service.key_loading.KeyListing` would have
+given, so the key screen takes it over the same way.
+
+- A child, not ``os.fork()``: a fork copies a process that may already run threads (tests, an
+  embedding program) and open SQLite connections; a fresh interpreter shares nothing, and
+  works wherever ``subprocess`` does. The child opens the sandbox store itself (a shared lock,
+  as any other process of the sandbox takes).
+- The environment (credentials, AWS_* settings) is the parent's; the backend is the first
+  line of the child's stdin. The child ends when its stdin closes (the parent quit, or
+  cancelled) or when the listing is done.
+- Every call the child makes comes back as a journal entry, in the order it made them, and is
+  recorded in the parent session's journal (the activity log), with the session's caches
+  (descriptions, aliases, account) filled as a listing of its own would have.
+- Failures come back as data: a KmsError's fields, raised again in the parent, so the key
+  screen shows throttling, missing credentials or an expired token exactly as before.
+- ListKeys, ListAliases and DescribeKey answers carry no secret, and these are the only calls
+  the child makes; journal entries are redacted (service/journal.py) before they are sent.
+- Describe answers are handed on only once the key screen follows and its first rows are
+  drawn (the ``hold`` of :meth:`KeyListing.follow`); until then the pipe fills and the child
+  waits, as the thread's describes did.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import asdict, fields
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from kmsworkbench.service.backend import Backend
+from kmsworkbench.service.errors import KmsError
+from kmsworkbench.service.journal import JournalEntry
+from kmsworkbench.service.key_loading import KeyListing, load_keys
+from kmsworkbench.service.models import KeyInfo
+from kmsworkbench.service.session import KmsSession
+from kmsworkbench.service.session_listing import account_of
+
+# The calls the child makes for the parent until the parent has a client of its own (the key
+# screen's detail pane, the header's account): read-only, and none carries a secret either way.
+REMOTE_OPERATIONS = frozenset(
+    {
+        "DescribeKey",
+        "GetKeyPolicy",
+        "GetKeyRotationStatus",
+        "ListAliases",
+        "ListKeyRotations",
+        "ListKeys",
+        "ListResourceTags",
+    }
+)
+
+_ERROR_FIELDS = (
+    "code",
+    "message",
+    "operation",
+    "request_id",
+    "http_status",
+    "explanation",
+    "remedy",
+    "client_side",
+)
+
+
+# ----------------------------------------------------------------------------- the wire
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, bytes | bytearray):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot send {type(value).__name__}")
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$datetime" in obj:
+            return datetime.fromisoformat(obj["$datetime"])
+        if "$bytes" in obj:
+            return base64.b64decode(obj["$bytes"])
+    return obj
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, default=_encode, separators=(",", ":"))
+
+
+def loads(line: str) -> dict[str, Any]:
+    value = json.loads(line, object_hook=_decode)
+    if not isinstance(value, dict):
+        raise ValueError("not a message")
+    return value
+
+
+def _key(info: KeyInfo) -> dict[str, Any]:
+    return asdict(info)
+
+
+def backend_to_json(backend: Backend) -> str:
+    return dumps({f.name: getattr(backend, f.name) for f in fields(Backend)})
+
+
+def backend_from_json(line: str) -> Backend:
+    values = loads(line)
+    if values.get("data_dir") is not None:
+        values["data_dir"] = Path(values["data_dir"])
+    return Backend(**values)
+
+
+# ----------------------------------------------------------------------------- the child
+
+
+def child_main(stdin: IO[str], stdout: IO[str]) -> int:
+    """The child: read the backend, list and describe every key, write what happens; then
+    answer the parent's read-only calls (:data:`REMOTE_OPERATIONS`) until its stdin closes."""
+    backend = backend_from_json(stdin.readline())
+    write_lock = threading.Lock()
+    listing_done = threading.Event()
+    parent_gone = threading.Event()
+
+    def send(message: dict[str, Any]) -> None:
+        line = dumps(message) + "\n"
+        with write_lock:
+            try:
+                stdout.write(line)
+                stdout.flush()
+            except (BrokenPipeError, ValueError, OSError):  # the parent is gone
+                os._exit(0)
+
+    session = KmsSession(backend)
+
+    def answer(request: dict[str, Any]) -> None:
+        reply: dict[str, Any] = {"k": "reply", "id": request["id"]}
+        operation = str(request["op"])
+        if operation not in REMOTE_OPERATIONS:  # never a call that could carry a secret
+            reply["failure"] = f"{operation} is not answered by the key listing process"
+        else:
+            try:
+                reply["response"] = session.call(operation, **request["params"])
+            except KmsError as exc:
+                reply["error"] = _error_fields(exc)
+            except Exception as exc:
+                reply["failure"] = f"{type(exc).__name__}: {exc}"
+        send(reply)
+
+    def watch_parent() -> None:
+        for line in stdin:  # the parent's calls, until it closes its end (quit or cancel)
+            threading.Thread(target=answer, args=(loads(line),), daemon=True).start()
+        if not listing_done.is_set():
+            os._exit(0)  # nothing to finish: the parent no longer wants the list
+        parent_gone.set()
+
+    threading.Thread(target=watch_parent, name="kms-parent-watch", daemon=True).start()
+
+    def journaled(entry: JournalEntry) -> None:
+        send({"k": "journal", "e": asdict(entry), "sandbox": session._sandbox_server})
+
+    session.journal.subscribe(journaled)
+
+    def listed() -> None:
+        send({"k": "alias_map", "map": session._aliases or {}})
+        send({"k": "listed"})
+
+    try:
+        load_keys(
+            session,
+            lambda batch: send(
+                {"k": "batch", "keys": [_key(i) for i in batch], "region": session.known_region()}
+            ),
+            lambda info: send({"k": "described", "key": _key(info)}),
+            on_listed=listed,
+            on_aliases=lambda keys: send(
+                {"k": "aliases", "keys": [[i.key_id, i.aliases] for i in keys]}
+            ),
+        )
+    except KmsError as exc:
+        send({"k": "error", "error": _error_fields(exc)})
+    except Exception as exc:  # handed to the parent, shown there like any failure
+        send({"k": "failure", "text": f"{type(exc).__name__}: {exc}"})
+    listing_done.set()
+    send({"k": "done"})
+    parent_gone.wait()
+    session.close()
+    return 0
+
+
+def _error_fields(exc: KmsError) -> dict[str, Any]:
+    return {n: getattr(exc, n) for n in _ERROR_FIELDS}
+
+
+def _kms_error(data: dict[str, Any]) -> KmsError:
+    data = dict(data)
+    return KmsError(data.pop("code"), data.pop("message"), data.pop("operation"), **data)
+
+
+# ----------------------------------------------------------------------------- the parent
+
+
+class ChildGone(Exception):
+    """The key listing process is not there (any more) to make a call: make it here."""
+
+
+class ProcessKeyListing(KeyListing):
+    """A :class:`KeyListing` whose :func:`load_keys` runs in a child process; ``follow``,
+    ``cancel`` and ``session`` as there. :meth:`start` raises OSError if the child cannot
+    be started (the caller then lists on a thread).
+
+    Once started, it is also the session's ``remote``: until the session builds a client of
+    its own, its read-only calls (:data:`REMOTE_OPERATIONS`) are made by the child, so the
+    first screen never waits for botocore's import in this process."""
+
+    def __init__(self, session: KmsSession) -> None:
+        super().__init__(session)
+        self._process: subprocess.Popen[str] | None = None
+        self._keys: dict[str, KeyInfo] = {}
+        self._thread = threading.Thread(target=self._read, name="kms-key-listing", daemon=True)
+        self._send_lock = threading.Lock()
+        self._replies: dict[int, Future[dict[str, Any]]] = {}
+        self._next_id = 0
+        self._gone = False
+
+    def start(self) -> ProcessKeyListing:
+        self.session._first_page = threading.Event()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # the TUI owns the terminal
+            text=True,
+            encoding="utf-8",
+            start_new_session=True,  # no terminal signals: it ends when its stdin closes
+        )
+        self._send(backend_to_json(self.session.backend))
+        self.session._remote = self
+        self._thread.start()
+        return self
+
+    def _send(self, line: str) -> None:
+        process = self._process
+        if process is None or process.stdin is None:
+            raise ChildGone
+        with self._send_lock:
+            if self._gone:
+                raise ChildGone
+            try:
+                process.stdin.write(line + "\n")
+                process.stdin.flush()
+            except (OSError, ValueError) as exc:
+                raise ChildGone from exc
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
+        """``operation`` made by the child (journaled there, recorded here); raises
+        KmsError as the session's ``call`` does, ChildGone if the child cannot make it."""
+        if operation not in REMOTE_OPERATIONS:
+            raise ChildGone
+        reply: Future[dict[str, Any]] = Future()
+        with self._send_lock:
+            self._next_id += 1
+            number = self._next_id
+            self._replies[number] = reply
+        self._send(dumps({"id": number, "op": operation, "params": params}))
+        return reply.result()
+
+    def close(self) -> None:
+        """End the child (the session closes, or the app quits)."""
+        self.cancel()
+
+    def cancel(self) -> None:
+        super().cancel()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+
+    # -- reading the child
+
+    def _read(self) -> None:
+        process = self._process
+        assert process is not None and process.stdout is not None
+        done = False
+        try:
+            for line in process.stdout:
+                message = loads(line)
+                if message["k"] == "done":
+                    done = True
+                    self._finish(done)
+                elif message["k"] == "reply":
+                    self._reply(message)
+                elif message["k"] == "journal" or not (done or self._cancelled):
+                    self._apply(message)  # the remote calls' entries come after "done"
+        except (ValueError, KeyError, TypeError) as exc:
+            if not done:
+                self._error = RuntimeError(
+                    f"the key listing process sent something unreadable: {exc}"
+                )
+        finally:
+            self._stop(process, done)
+
+    def _reply(self, message: dict[str, Any]) -> None:
+        with self._send_lock:
+            reply = self._replies.pop(int(message["id"]), None)
+        if reply is None:
+            return
+        if "error" in message:
+            reply.set_exception(_kms_error(message["error"]))
+        elif "failure" in message:
+            reply.set_exception(RuntimeError(message["failure"]))
+        else:
+            reply.set_result(message["response"])
+
+    def _stop(self, process: subprocess.Popen[str], done: bool) -> None:
+        with self._send_lock:
+            self._gone = True
+            replies, self._replies = list(self._replies.values()), {}
+            if self.session._remote is self:
+                self.session._remote = None
+            if process.stdin is not None:
+                try:
+                    process.stdin.close()  # the child's cue to end, if it has not
+                except OSError:
+                    pass
+        for reply in replies:
+            reply.set_exception(ChildGone())
+        status = process.wait()
+        if not done and self._error is None and not self._cancelled:
+            self._error = RuntimeError(
+                f"the key listing process ended before it finished (exit status {status}); "
+                "press F5 to list the keys again"
+            )
+        if not done:
+            self._finish(done)
+
+    def _finish(self, done: bool) -> None:
+        first_page = self.session._first_page
+        if first_page is not None:
+            first_page.set()
+        with self._changed:
+            self._finished = True
+            self._changed.notify_all()
+
+    def _info(self, data: dict[str, Any]) -> KeyInfo:
+        info = self._keys.get(data["key_id"])
+        if info is None:
+            info = self._keys[data["key_id"]] = KeyInfo(**data)
+        return info
+
+    def _apply(self, message: dict[str, Any]) -> None:
+        kind = message["k"]
+        session = self.session
+        if kind == "journal":
+            if message.get("sandbox"):
+                session._sandbox_server = True
+            session.journal.record(JournalEntry(**message["e"]))
+        elif kind == "batch":
+            batch = [self._info(data) for data in message["keys"]]
+            if session._known_region is None:
+                session._known_region = message.get("region")
+            if session._listed_account is None and batch:
+                session._listed_account = account_of(batch[0].arn)
+            if session._first_page is not None:
+                session._first_page.set()
+            self._put("batch", batch)
+        elif kind == "aliases":
+            changed = []
+            for key_id, names in message["keys"]:
+                info = self._keys.get(key_id)
+                if info is not None:
+                    info.aliases = list(names)
+                    changed.append(info)
+            self._put("aliases", changed)
+        elif kind == "described":
+            data = message["key"]
+            info = self._info(data)
+            info.metadata, info.error = data["metadata"], data["error"]
+            if data["aliases"]:
+                info.aliases = list(data["aliases"])
+            if info.metadata is not None:
+                with session._cache_lock:
+                    session._described[info.key_id] = info
+                    session._described[info.arn] = info
+            self._put("described", info)
+        elif kind == "alias_map":
+            with session._cache_lock:
+                session._aliases = {k: list(v) for k, v in message["map"].items()}
+        elif kind == "listed":
+            self._put("listed")
+        elif kind == "error":
+            self._error = _kms_error(message["error"])
+        elif kind == "failure":
+            self._error = RuntimeError(f"listing the keys failed: {message['text']}")
+
+    def follow(
+        self,
+        on_batch: Callable[[list[KeyInfo]], None],
+        on_described: Callable[[KeyInfo], None],
+        *,
+        hold: Callable[[], None] | None = None,
+        **callbacks: Any,
+    ) -> None:
+        """As :meth:`KeyListing.follow`; the descriptions (made by the child meanwhile) are
+        handed on once ``hold()`` returns (the first rows are drawn), as the thread's
+        describes wait for it before they start."""
+        held = False
+
+        def described(info: KeyInfo) -> None:
+            nonlocal held
+            if not held:
+                held = True
+                if hold is not None:
+                    hold()
+            on_described(info)
+
+        super().follow(on_batch, described, hold=hold, **callbacks)
+
+
+def start_key_listing(session: KmsSession) -> KeyListing:
+    """The start-up listing for ``session``: in a child process where one can run, else on
+    a thread (``--debug``, whose botocore log goes to this process's stderr, stays here)."""
+    if not session.backend.debug and session.backend.kind in ("sandbox", "endpoint"):
+        try:
+            return ProcessKeyListing(session).start()
+        except OSError:
+            pass
+    return KeyListing(session).start()
+
+
+if __name__ == "__main__":
+    raise SystemExit(child_main(sys.stdin, sys.stdout))

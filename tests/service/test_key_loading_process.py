@@ -1,0 +1,168 @@
+"""The start-up key listing in a child process (service/key_loading_process.py): what the
+child lists reaches the follower and the session's journal and caches as a thread's listing
+would; its failures come back as the same KmsError; the read-only calls it makes for the
+session until the session has a client; and the thread when no child can run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kmsworkbench.service import Backend, KeyInfo, KmsError, KmsSession
+from kmsworkbench.service.key_loading import KeyListing
+from kmsworkbench.service.key_loading_process import (
+    ProcessKeyListing,
+    dumps,
+    loads,
+    start_key_listing,
+)
+
+
+def follow(listing: KeyListing) -> tuple[list[KeyInfo], list[KeyInfo], list[str]]:
+    batches: list[KeyInfo] = []
+    described: list[KeyInfo] = []
+    events: list[str] = []
+    listing.follow(
+        lambda batch: (batches.extend(batch), events.append("batch")),
+        lambda info: (described.append(info), events.append("described")),
+        on_listed=lambda: events.append("listed"),
+        hold=lambda: events.append("hold"),
+    )
+    return batches, described, events
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> KmsSession:
+    return KmsSession(Backend(kind="sandbox", data_dir=tmp_path / "sandbox"))
+
+
+def test_the_childs_listing_reaches_the_follower_the_journal_and_the_caches(
+    session: KmsSession,
+) -> None:
+    listing = start_key_listing(session)
+    assert isinstance(listing, ProcessKeyListing)
+    with session:
+        batches, described, events = follow(listing)
+        ids = {k.key_id for k in batches}
+        assert ids and {k.key_id for k in described} == ids
+        assert all(k.described for k in described)
+        # The same objects: a description fills the key the follower was given.
+        assert {id(k) for k in described} <= {id(k) for k in batches}
+        demo = next(k for k in batches if "alias/workbench-demo" in k.aliases)
+        assert isinstance(demo.metadata and demo.metadata["CreationDate"], datetime)
+        # Descriptions are handed on only after hold() (the first rows drawn).
+        assert events.index("hold") < events.index("described")
+        assert events.index("batch") < events.index("hold") and "listed" in events
+        journal = [e.operation for e in session.journal.entries]
+        assert sorted(journal) == sorted(["ListKeys", "ListAliases"] + ["DescribeKey"] * len(ids))
+        assert all(e.ok and e.aws_cli.startswith("aws kms ") for e in session.journal.entries)
+        # The session knows what its own listing would have taught it: no call for these.
+        assert session.describe_key(demo.key_id) is demo
+        assert session.caller_account() == demo.arn.split(":")[4]
+        assert session.known_region() == demo.arn.split(":")[3]
+        assert len(session.journal.entries) == len(journal)
+        # Read-only calls are made by the child, journaled once, here too.
+        policy = session.call("GetKeyPolicy", KeyId=demo.key_id, PolicyName="default")
+        assert '"kms:*"' in policy["Policy"]
+        with pytest.raises(KmsError) as raised:  # and their errors are KMS's
+            session.call("GetKeyPolicy", KeyId="alias/workbench-demo", PolicyName="default")
+        assert raised.value.code == "NotFoundException"
+        assert [e.operation for e in session.journal.entries][-2:] == ["GetKeyPolicy"] * 2
+        assert session._client is None
+        # Anything else is made here, with a client of its own.
+        session.call("Encrypt", KeyId=demo.key_id, Plaintext=b"x")
+        assert session._client is not None
+        assert session.journal.entries[-1].operation == "Encrypt"
+    assert listing._process is not None and listing._process.wait(30) is not None
+
+
+def test_a_failure_in_the_child_is_the_same_kms_error_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    backend = Backend(kind="endpoint", endpoint_url="http://127.0.0.1:9", region="eu-west-1")
+    with KmsSession(backend) as session:
+        listing = start_key_listing(session)
+        assert isinstance(listing, ProcessKeyListing)
+        with pytest.raises(KmsError) as raised:
+            follow(listing)
+        assert raised.value.code == "NoCredentialsError" and raised.value.remedy
+        failed = session.journal.entries[-1]
+        assert failed.operation in ("ListKeys", "ListAliases") and not failed.ok
+        assert failed.error_code == "NoCredentialsError"
+
+
+def test_a_child_that_dies_is_an_error_and_the_session_goes_on_without_it(
+    session: KmsSession,
+) -> None:
+    listing = start_key_listing(session)
+    assert isinstance(listing, ProcessKeyListing) and listing._process is not None
+    listing._process.kill()
+    with session:
+        with pytest.raises(RuntimeError, match="ended before it finished"):
+            follow(listing)
+        assert session._remote is None
+        assert session.call("ListKeys", Limit=1)["Keys"]  # made here
+        assert session._client is not None
+
+
+def test_without_a_child_the_listing_runs_on_a_thread(
+    session: KmsSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(Path(session.backend.data_dir or ".") / "none"))
+    listing = start_key_listing(session)
+    assert type(listing) is KeyListing
+    with session:
+        batches, described, _ = follow(listing)
+        # (a page's keys come again with their aliases when those come after the page)
+        assert batches and {k.key_id for k in described} == {k.key_id for k in batches}
+    debug = KmsSession(Backend(kind="sandbox", data_dir=session.backend.data_dir, debug=True))
+    listing = start_key_listing(debug)
+    assert type(listing) is KeyListing
+    listing.cancel()
+
+
+def test_the_wire_keeps_dates_and_bytes() -> None:
+    when = datetime(2026, 12, 2, 6, 30, tzinfo=UTC)
+    message = {"k": "x", "d": when, "b": b"\x00\xff", "n": [1, "a", None]}
+    assert loads(dumps(message)) == message
+
+
+def test_the_apps_process_never_imports_botocore_for_the_start(tmp_path: Path) -> None:
+    """The point of the child: the listing, the descriptions and the detail pane's calls
+    need no botocore in the app's process (its import took turns with Textual's)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from kmsworkbench.service import Backend, KmsSession
+        from kmsworkbench.service.key_details import fetch_key_details
+        from kmsworkbench.service.key_loading_process import start_key_listing
+
+        session = KmsSession(Backend(kind="sandbox", data_dir=Path(sys.argv[1])))
+        keys = []
+        start_key_listing(session).follow(keys.extend, lambda info: None)
+        details = fetch_key_details(session, keys[0].key_id)
+        assert details.policy, details
+        print(len(keys), "botocore" in sys.modules, "kmsworkbench.sandbox" in sys.modules)
+        session.close()
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "sandbox")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    count, botocore, sandbox = out.stdout.split()
+    assert int(count) > 0 and botocore == "False" and sandbox == "False"
