@@ -342,7 +342,7 @@ class KmsAsgiApp:
                 else f"Unknown operation target '{target}'."
             )
             return 400, json_headers, error_body("UnknownOperationException", message)
-        agent = next((v for k, v in signed.headers if k.lower() == "user-agent"), "")
+        agent = signed.header("user-agent") or ""
         call = Call(
             target,
             signed.body,
