@@ -311,8 +311,9 @@ class KmsAsgiApp:
     def _work(
         self, signed: sigv4.SignedRequest, route: Route | None, target: str, client: str
     ) -> Answer:
-        request_id = str(uuid.uuid4())
-        json_headers = {"x-amzn-RequestId": request_id, "Content-Type": JSON_CONTENT_TYPE}
+        # The request id and headers of an answer made here (a refusal); the app's own
+        # answers carry theirs. (_send gives these their id.)
+        json_headers = {"Content-Type": JSON_CONTENT_TYPE}
         prepared: list[Any] = []
         prepare = getattr(self.app, "prepare_call", None)
 

@@ -39,6 +39,17 @@ def replace_header(request: SignedRequest, name: str, value: str | None) -> Sign
     return SignedRequest(request.method, request.path, request.query, headers, request.body)
 
 
+def test_header_lookup_ignores_case_and_keeps_every_value_in_order() -> None:
+    headers = [("X-Thing", " a  b "), ("Host", "h"), ("x-THING", "c")]
+    request = SignedRequest("POST", "/", "", headers, b"")
+    assert request.header("x-thing") == " a  b "
+    assert request.header_values("X-Thing") == [" a  b ", "c"]
+    assert request.header("absent") is None and request.header_values("absent") == []
+    assert sigv4.canonical_headers(request, ["host", "x-thing"]) == "host:h\nx-thing:a b,c\n"
+    request.header_values("x-thing").append("d")  # a copy: the request stays as received
+    assert request.header_values("x-thing") == [" a  b ", "c"]
+
+
 def test_botocore_signature_is_accepted() -> None:
     assert verify(signed(), SECRETS, region=REGION) == AK
 

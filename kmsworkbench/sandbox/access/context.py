@@ -10,6 +10,7 @@ data key pair operations, and so on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,8 +50,19 @@ class KeyFacts:
     aliases: tuple[str, ...] = ()
 
 
+_ISO_LAST: tuple[int, str] = (-1, "")
+
+
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``ts`` to the second, as ISO 8601 UTC; the text is made once per second (each call
+    formatted it anew, with ``strftime``, twice per served call)."""
+    global _ISO_LAST
+    second = math.floor(ts)
+    known, text = _ISO_LAST
+    if second != known:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _ISO_LAST = (second, text)  # one assignment: safe across threads
+    return text
 
 
 def _ec_for(action: str, params: Mapping[str, Any]) -> Mapping[str, str] | None:

@@ -292,3 +292,15 @@ def test_bad_next_token():
     with pytest.raises(trail.LookupRefused) as exc:
         trail.decode_token("!!not-a-token")
     assert exc.value.code == "InvalidNextTokenException"
+
+
+@pytest.mark.parametrize("module", ["trail", "context"])
+def test_iso_times_match_strftime_through_the_per_second_cache(module: str) -> None:
+    from datetime import UTC, datetime
+
+    from kmsworkbench.sandbox.access import context
+
+    iso = trail.iso if module == "trail" else context.iso
+    # The same second twice, the next one, back to an earlier one, a negative time.
+    for ts in (1796193819.1, 1796193819.99, 1796193820.0, 1796193819.5, 0.0, -1.5, 1.0):
+        assert iso(ts) == datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
