@@ -289,7 +289,8 @@ class WorkbenchApp(KeyListingHost, AppActions, LoginAgain, LessonsHost, TypeAhea
             account = session.caller_account()
             # Known without a client when the start-up listing ran in a child process:
             # building one here would import botocore beside Textual's first frame.
-            region = session.known_region() or session.client.meta.region_name
+            known = getattr(session, "known_region", None)  # (a test's session may lack it)
+            region = (known() if known is not None else None) or session.client.meta.region_name
         except Exception as exc:
             self.log.warning(f"account lookup failed: {exc}")
         self.post_message(AccountKnown(generation, account, region))
