@@ -78,6 +78,9 @@ class Store(KeyTables, NameTables):
         self._meta_stamp: tuple[int, int] | None = None
         self._tx_version: int | None = None  # PRAGMA data_version in this transaction
         self._quiet_changes = 0  # rows changed by call-record transactions (trail, usage)
+        # The connection's ``PRAGMA synchronous`` is FULL (as opened) unless a call-record
+        # transaction last set NORMAL; it is set back only before a durable write (below).
+        self._sync_full = True
         self._quiet_base: int | None = None  # total_changes when a call-record one began
         # (stamp, time): no due work (core.tx) before that time while the stamp holds.
         self.due_horizon: tuple[tuple[int, int], float] | None = None
@@ -120,7 +123,12 @@ class Store(KeyTables, NameTables):
         """One transaction (``BEGIN IMMEDIATE`` when ``write``), holding the Store's lock.
         Nested use joins the outer transaction. ``durable=False`` commits with
         ``synchronous = NORMAL`` (no fsync: durable across a process crash, not across a
-        power loss); only the call records (``recorder``) are written so."""
+        power loss); only the call records (``recorder``) are written so. Every other write
+        transaction commits with ``synchronous = FULL`` (a read transaction writes nothing:
+        ``core.tx`` retries one that must write as a write transaction). The setting is
+        changed only when a write transaction needs the other one (SQLite refuses to change
+        it inside a transaction); a served read call and its record switched it twice per
+        call, two statements of about twenty."""
         with self._lock:
             conn = self.conn
             if self.damage is not None:
@@ -133,8 +141,10 @@ class Store(KeyTables, NameTables):
             committed = False
             try:
                 if not durable:
-                    conn.execute("PRAGMA synchronous = NORMAL")
+                    self._synchronous(conn, full=False)
                     self._quiet_base = conn.total_changes
+                elif write:
+                    self._synchronous(conn, full=True)
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
                     yield conn
@@ -160,9 +170,11 @@ class Store(KeyTables, NameTables):
                 if not committed:  # what was read after a change that is now undone
                     self._meta_stamp = None
                     self.due_horizon = None
-                if not durable:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("PRAGMA synchronous = FULL")
+
+    def _synchronous(self, conn: sqlite3.Connection, *, full: bool) -> None:
+        if self._sync_full != full:
+            conn.execute("PRAGMA synchronous = FULL" if full else "PRAGMA synchronous = NORMAL")
+            self._sync_full = full
 
     def snapshot(self) -> bytes:
         """A consistent image of the whole store (SQLite's online backup API, one read

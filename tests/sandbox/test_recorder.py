@@ -51,8 +51,10 @@ def test_an_answered_call_is_in_the_store_for_another_connection(sandbox: Sandbo
         assert used[3] == event["eventID"]  # GetKeyLastUsage names the trail event
     finally:
         other.close()
-    # The call records are written without an fsync; everything else keeps FULL.
-    assert sandbox.store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+    # The call records are written without an fsync; every other write commits with FULL.
+    assert sandbox.store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+    with sandbox.store.transaction(write=True) as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
 
 
 def test_calls_waiting_together_are_written_in_one_transaction(
@@ -133,3 +135,38 @@ def test_a_trail_that_cannot_be_written_leaves_the_answer_standing(
     monkeypatch.undo()
     _call(sandbox, "ListKeys")  # the recorder is not stuck
     assert sandbox.engine.recorder.batches >= 2
+
+
+def test_only_call_records_commit_without_a_full_sync(tmp_path: Path) -> None:
+    """Each commit's ``PRAGMA synchronous`` as SQLite applies it: NORMAL for call-record
+    batches, FULL for every other write transaction, however they follow one another;
+    read transactions leave it as it is."""
+    with Sandbox.open(tmp_path) as sandbox:
+        store = sandbox.store
+        seen: list[tuple[str, int]] = []
+
+        def commit(label: str, write: bool, durable: bool = True, change: bool = True) -> None:
+            with store.transaction(write=write, durable=durable) as conn:
+                if change:
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('t', ?)", (label,))
+            # What the commit ran with: the setting stays until the next writer changes it.
+            seen.append((label, store.conn.execute("PRAGMA synchronous").fetchone()[0]))
+
+        commit("op", write=True)
+        commit("record", write=True, durable=False)
+        commit("read", write=False, change=False)
+        commit("record again", write=True, durable=False)
+        commit("op between", write=True)
+        commit("read after it", write=False, change=False)
+        commit("record three", write=True, durable=False)
+        commit("op again", write=True)
+        assert seen == [
+            ("op", 2),
+            ("record", 1),
+            ("read", 1),
+            ("record again", 1),
+            ("op between", 2),
+            ("read after it", 2),
+            ("record three", 1),
+            ("op again", 2),
+        ]
