@@ -24,8 +24,9 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from kmsworkbench.paths import FILE_MODE, ensure_private_dir, remove_stale_temps
 from kmsworkbench.sandbox import atrest, integrity
@@ -62,6 +63,10 @@ __all__ = [
 ]
 
 
+T = TypeVar("T")
+_CACHED_MAX = 4096  # values kept by Store.cached at most (then all forgotten)
+
+
 class Store(KeyTables, NameTables):
     """The SQLite store of one data folder. Use every query inside :meth:`transaction`."""
 
@@ -74,7 +79,8 @@ class Store(KeyTables, NameTables):
         self.damage: str | None = None  # set when SQLite reports damage while running
         self.sealer: atrest.MaterialSealer | None = None
         # Settings read from ``meta``, valid while :meth:`stamp` is unchanged.
-        self._meta_cache: dict[str, str | None] = {}
+        # (and, by tuple keys, the rows :meth:`cached` keeps: keys, policies, aliases, grants)
+        self._meta_cache: dict[object, Any] = {}
         self._meta_stamp: tuple[int, int] | None = None
         self._tx_version: int | None = None  # PRAGMA data_version in this transaction
         self._quiet_changes = 0  # rows changed by call-record transactions (trail, usage)
@@ -231,6 +237,28 @@ class Store(KeyTables, NameTables):
             return self._meta_cache[name]
         except KeyError:
             value = self._meta_cache[name] = self._read_meta(name)
+            return value
+
+    def cached(self, key: tuple[object, ...], load: Callable[[], T]) -> T:
+        """What ``load()`` reads, kept while :meth:`stamp` says nothing it read can have
+        changed (inside a transaction; outside one, read each time). The value is shared:
+        callers must not change it (records are frozen; give lists as tuples). A served
+        call so reads its key, key policy, aliases and grants once per change of the store,
+        not four queries per call."""
+        if not self.conn.in_transaction:
+            return load()
+        stamp = self.stamp()
+        if stamp != self._meta_stamp:
+            self._meta_cache = {}
+            self._meta_stamp = stamp
+        cache = self._meta_cache
+        try:
+            return cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = load()
+            if len(cache) >= _CACHED_MAX:
+                cache.clear()
+            cache[key] = value
             return value
 
     def _read_meta(self, name: str) -> str | None:

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from kmsworkbench.sandbox import atrest, store_external
 from kmsworkbench.sandbox.store_records import _KEY_COLUMNS, KeyRecord, MaterialRecord, _key
+
+T = TypeVar("T")
 
 
 class KeyTables:
@@ -18,6 +22,10 @@ class KeyTables:
     conn: sqlite3.Connection
     path: Path
     sealer: atrest.MaterialSealer | None
+
+    if TYPE_CHECKING:
+
+        def cached(self, key: tuple[object, ...], load: Callable[[], T]) -> T: ...
 
     def insert_key(
         self,
@@ -57,6 +65,9 @@ class KeyTables:
             )
 
     def get_key(self, region: str, key_id: str) -> KeyRecord | None:
+        return self.cached(("key", region, key_id), lambda: self._read_key(region, key_id))
+
+    def _read_key(self, region: str, key_id: str) -> KeyRecord | None:
         row = self.conn.execute(
             f"SELECT {_KEY_COLUMNS} FROM keys k LEFT JOIN key_material m "
             "ON m.region = k.region AND m.key_id = k.key_id "
@@ -231,6 +242,11 @@ class KeyTables:
     # --- key policies -------------------------------------------------------------------
 
     def get_policy(self, region: str, key_id: str, name: str) -> str | None:
+        return self.cached(
+            ("policy", region, key_id, name), lambda: self._read_policy(region, key_id, name)
+        )
+
+    def _read_policy(self, region: str, key_id: str, name: str) -> str | None:
         row = self.conn.execute(
             "SELECT policy FROM key_policies WHERE region = ? AND key_id = ? AND name = ?",
             (region, key_id, name),

@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from kmsworkbench.sandbox.store_records import _GRANT_COLUMNS, AliasRecord, GrantRecord, _grant
+
+T = TypeVar("T")
 
 
 class NameTables:
     """Queries on aliases, tags and grants."""
 
     conn: sqlite3.Connection
+
+    if TYPE_CHECKING:
+
+        def cached(self, key: tuple[object, ...], load: Callable[[], T]) -> T: ...
 
     def get_alias(self, region: str, name: str) -> AliasRecord | None:
         row = self.conn.execute(
@@ -41,6 +49,12 @@ class NameTables:
     def list_aliases(
         self, region: str, key_id: str | None, after: str | None, limit: int
     ) -> list[AliasRecord]:
+        key = ("aliases", region, key_id, after, limit)
+        return list(self.cached(key, lambda: self._read_aliases(region, key_id, after, limit)))
+
+    def _read_aliases(
+        self, region: str, key_id: str | None, after: str | None, limit: int
+    ) -> tuple[AliasRecord, ...]:
         if key_id is None:
             rows = self.conn.execute(
                 "SELECT name, key_id, created, updated FROM aliases "
@@ -53,7 +67,7 @@ class NameTables:
                 "WHERE region = ? AND key_id = ? AND name > ? ORDER BY name LIMIT ?",
                 (region, key_id, after or "", limit),
             ).fetchall()
-        return [AliasRecord(*r) for r in rows]
+        return tuple(AliasRecord(*r) for r in rows)
 
     # --- tags ---------------------------------------------------------------------------
 
@@ -127,12 +141,18 @@ class NameTables:
     def list_grants(
         self, region: str, key_id: str, after: str | None, limit: int
     ) -> list[GrantRecord]:
+        key = ("grants", region, key_id, after, limit)
+        return list(self.cached(key, lambda: self._read_grants(region, key_id, after, limit)))
+
+    def _read_grants(
+        self, region: str, key_id: str, after: str | None, limit: int
+    ) -> tuple[GrantRecord, ...]:
         rows = self.conn.execute(
             f"SELECT {_GRANT_COLUMNS} FROM grants WHERE region = ? AND key_id = ? "
             "AND grant_id > ? ORDER BY grant_id LIMIT ?",
             (region, key_id, after or "", limit),
         ).fetchall()
-        return [_grant(r) for r in rows]
+        return tuple(_grant(r) for r in rows)
 
     def delete_grant(self, grant_id: str) -> None:
         self.conn.execute("DELETE FROM grants WHERE grant_id = ?", (grant_id,))

@@ -73,3 +73,44 @@ def test_due_work_scheduled_by_another_connection_is_seen(tmp_path: Path) -> Non
     finally:
         reader.close()
         writer.close()
+
+
+def test_cached_key_rows_follow_every_change_of_the_store(tmp_path: Path) -> None:
+    one, other = Sandbox.open(tmp_path), Sandbox.open(tmp_path)
+    try:
+        store, region = one.store, one.region
+        key = str(call(one, "CreateKey")["KeyMetadata"]["KeyId"])  # type: ignore[index]
+        queries: list[str] = []
+        store.conn.set_trace_callback(queries.append)
+
+        def read() -> tuple[object, list[str]]:
+            with store.transaction():
+                record = store.get_key(region, key)
+                names = [a.name for a in store.list_aliases(region, key, None, 50)]
+            assert record is not None
+            return record, names
+
+        first, _ = read()
+        queries.clear()
+        again, _ = read()
+        assert again is first  # kept: no query on the key tables the second time
+        assert not [q for q in queries if "FROM keys" in q or "FROM aliases" in q]
+        # A call and its trail record change nothing a key row is made of.
+        call(one, "Encrypt", KeyId=key, Plaintext="eA==")
+        assert read()[0] is first
+        # Another connection's commit, and this connection's own writes, are seen at once.
+        call(other, "UpdateKeyDescription", KeyId=key, Description="by the other")
+        call(other, "CreateAlias", AliasName="alias/cached", TargetKeyId=key)
+        record, names = read()
+        assert record.description == "by the other" and names == ["alias/cached"]  # type: ignore[attr-defined]
+        call(one, "UpdateKeyDescription", KeyId=key, Description="mine")
+        assert read()[0].description == "mine"  # type: ignore[attr-defined]
+        # What a transaction read after its own change is forgotten when it rolls back.
+        with pytest.raises(RuntimeError), store.transaction(write=True) as conn:
+            conn.execute("UPDATE keys SET description = 'undone' WHERE key_id = ?", (key,))
+            assert store.get_key(region, key).description == "undone"  # type: ignore[union-attr]
+            raise RuntimeError
+        assert read()[0].description == "mine"  # type: ignore[attr-defined]
+    finally:
+        one.close()
+        other.close()
