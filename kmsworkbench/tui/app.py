@@ -76,15 +76,11 @@ class WorkbenchApp(KeyListingHost, AppActions, LoginAgain, LessonsHost, TypeAhea
     """kmsworkbench: choose a KMS key, generate a data key pair, keep it."""
 
     TITLE = "kmsworkbench"
+    # What the first screen, the key list, needs; the other screens bring the rest
+    # (screens/base.py's OTHER_SCREENS_CSS), parsed when the first of them is pushed.
     CSS_PATH: ClassVar[list[str | Path]] = [  # type: ignore[misc]
         "styles/app.tcss",
         "styles/keys.tcss",
-        "styles/generate.tcss",
-        "styles/modals.tcss",
-        "styles/library.tcss",
-        "styles/workbench.tcss",
-        "styles/lessons.tcss",
-        "styles/access.tcss",
     ]
     COMMANDS: ClassVar = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True

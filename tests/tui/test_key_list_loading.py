@@ -201,3 +201,24 @@ async def test_without_a_child_process_the_app_lists_on_a_thread(
         assert screen.index.find("alias/workbench-demo") is not None
         assert all(k.described for k in screen.index.all())
         assert app.activity == app.session.journal.entries
+
+
+async def test_the_key_list_parses_only_its_own_styles_and_a_dialog_brings_the_rest(
+    make_app: Callable[..., WorkbenchApp],
+) -> None:
+    """Every stylesheet the app had was parsed before the first frame and checked when each
+    node was styled; the key list needs two of them. The rest come with the first other
+    screen (here F1's help), and nothing is left without its styles."""
+    app = make_app(persist_settings=False, session_factory=FixedSession)
+
+    def ours() -> set[str]:
+        return {Path(where).name for where, _ in app.stylesheet.source if where.endswith(".tcss")}
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, KeyChooserScreen)
+        assert ours() == {"app.tcss", "keys.tcss"}
+        await pilot.press("f1")
+        await until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        styles = Path(__file__).parents[2] / "kmsworkbench" / "tui" / "styles"
+        assert ours() == {p.name for p in styles.glob("*.tcss")}

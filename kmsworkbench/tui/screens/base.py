@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
@@ -17,9 +18,19 @@ if TYPE_CHECKING:
 
 ResultT = TypeVar("ResultT")
 
+# The styles of every screen but the first. The app's CSS_PATH holds only what the key list
+# needs (app.tcss, keys.tcss): these six are parsed when the first other screen (or dialog) is
+# pushed, all at once and in the order they had there, and not before the first frame, where
+# every node's styling checked their rules too (about 70 ms of the start).
+OTHER_SCREENS_CSS: list[str | Path] = [
+    Path(__file__).resolve().parent.parent / "styles" / f"{name}.tcss"
+    for name in ("generate", "modals", "library", "workbench", "lessons", "access")
+]
+
 
 class WorkbenchScreen(Screen[None]):
     HELP = ""
+    CSS_PATH: ClassVar[list[str | Path] | None] = OTHER_SCREENS_CSS  # type: ignore[misc]
     keys_ready = False  # until resumed; keys typed meanwhile wait (tui/typeahead.py)
 
     def on_screen_resume(self) -> None:
@@ -35,6 +46,7 @@ class WorkbenchScreen(Screen[None]):
 
 class WorkbenchModal(ModalScreen[ResultT], Generic[ResultT]):
     HELP = ""
+    CSS_PATH: ClassVar[list[str | Path] | None] = OTHER_SCREENS_CSS  # type: ignore[misc]
     keys_ready = False  # until resumed; keys typed meanwhile wait (tui/typeahead.py)
 
     def on_screen_resume(self) -> None:

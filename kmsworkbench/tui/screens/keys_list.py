@@ -31,6 +31,9 @@ class KeyListScreen(WorkbenchScreen):
     """A screen with a key table (#key-table), a filter (#key-filter), a count line
     (#key-count) and a detail pane."""
 
+    # The first screen: the app's own styles are all it needs (see screens/base.py).
+    CSS_PATH = None
+
     def __init__(self) -> None:
         super().__init__()
         self.index = KeyIndex()
