@@ -21,8 +21,9 @@ given, so the key screen takes it over the same way.
   (descriptions, aliases, account) filled as a listing of its own would have.
 - Failures come back as data: a KmsError's fields, raised again in the parent, so the key
   screen shows throttling, missing credentials or an expired token exactly as before.
-- ListKeys, ListAliases and DescribeKey answers carry no secret, and these are the only calls
-  the child makes; journal entries are redacted (service/journal.py) before they are sent.
+- No secret crosses the pipe: the child makes only ListKeys, ListAliases, DescribeKey and
+  the read-only calls of :data:`REMOTE_OPERATIONS`, whose answers carry none (it refuses any
+  other), and journal entries are redacted (service/journal.py) before they are sent.
 - Describe answers are handed on only once the key screen follows and its first rows are
   drawn (the ``hold`` of :meth:`KeyListing.follow`); until then the pipe fills and the child
   waits, as the thread's describes did.
@@ -36,7 +37,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import asdict, fields
 from datetime import datetime
@@ -231,6 +231,7 @@ class ProcessKeyListing(KeyListing):
         super().__init__(session)
         self._process: subprocess.Popen[str] | None = None
         self._keys: dict[str, KeyInfo] = {}
+        self._held = False
         self._thread = threading.Thread(target=self._read, name="kms-key-listing", daemon=True)
         self._send_lock = threading.Lock()
         self._replies: dict[int, Future[dict[str, Any]]] = {}
@@ -386,6 +387,7 @@ class ProcessKeyListing(KeyListing):
                     changed.append(info)
             self._put("aliases", changed)
         elif kind == "described":
+            self._hold_describes()
             data = message["key"]
             info = self._info(data)
             info.metadata, info.error = data["metadata"], data["error"]
@@ -406,28 +408,15 @@ class ProcessKeyListing(KeyListing):
         elif kind == "failure":
             self._error = RuntimeError(f"listing the keys failed: {message['text']}")
 
-    def follow(
-        self,
-        on_batch: Callable[[list[KeyInfo]], None],
-        on_described: Callable[[KeyInfo], None],
-        *,
-        hold: Callable[[], None] | None = None,
-        **callbacks: Any,
-    ) -> None:
-        """As :meth:`KeyListing.follow`; the descriptions (made by the child meanwhile) are
-        handed on once ``hold()`` returns (the first rows are drawn), as the thread's
-        describes wait for it before they start."""
-        held = False
-
-        def described(info: KeyInfo) -> None:
-            nonlocal held
-            if not held:
-                held = True
-                if hold is not None:
-                    hold()
-            on_described(info)
-
-        super().follow(on_batch, described, hold=hold, **callbacks)
+    def _hold_describes(self) -> None:
+        """Before the first description is handed on: wait for the key screen to follow and
+        draw its first rows (as the thread's describes wait before they start). This thread
+        stops reading meanwhile, so the pipe fills and the child's describes wait too: the
+        answers that came early neither take this process's CPU nor flood the screen with
+        messages before the first rows are drawn."""
+        if not self._held:
+            self._held = True
+            self._wait_for_follower()
 
 
 def start_key_listing(session: KmsSession) -> KeyListing:
