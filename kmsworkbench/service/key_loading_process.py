@@ -3,16 +3,16 @@
 The TUI's entry point begins listing the keys before it imports Textual (tui/launch.py). On a
 thread, botocore's import, the client and the answers' parsing took turns with Textual's
 import and first frame under one interpreter lock, while the machine's second core idled. Here
-a child interpreter (``python -m kmsworkbench.service.key_loading_process``) runs
+a child process (a fork, or ``python -m kmsworkbench.service.key_loading_process``) runs
 :func:`~kmsworkbench.service.key_loading.load_keys` and streams what it learns back over its
 stdout, one JSON object a line; :class:`ProcessKeyListing` in the app's process turns the lines
 back into what a thread's :class:`~kmsworkbench.service.key_loading.KeyListing` would have
 given, so the key screen takes it over the same way.
 
-- A child, not ``os.fork()``: a fork copies a process that may already run threads (tests, an
-  embedding program) and open SQLite connections; a fresh interpreter shares nothing, and
-  works wherever ``subprocess`` does. The child opens the sandbox store itself (a shared lock,
-  as any other process of the sandbox takes).
+- The child is a fork on Linux while this process runs one thread (it has the interpreter,
+  the standard library and kmsworkbench.service already), else a fresh interpreter
+  (service/child_process.py). Either way it opens the sandbox store itself (a shared lock, as
+  any other process of the sandbox takes); this process has no connection open then.
 - The environment (credentials, AWS_* settings) is the parent's; the backend is the first
   line of the child's stdin. The child ends when its stdin closes (the parent quit, or
   cancelled) or when the listing is done.
@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 import sys
 import threading
 from concurrent.futures import Future
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kmsworkbench.service.backend import Backend
+from kmsworkbench.service.child_process import start_child
 from kmsworkbench.service.errors import KmsError
 from kmsworkbench.service.journal import JournalEntry
 from kmsworkbench.service.key_loading import KeyListing, load_keys
@@ -229,7 +229,7 @@ class ProcessKeyListing(KeyListing):
 
     def __init__(self, session: KmsSession) -> None:
         super().__init__(session)
-        self._process: subprocess.Popen[str] | None = None
+        self._process: Any = None  # subprocess.Popen or child_process.ForkedChild
         self._keys: dict[str, KeyInfo] = {}
         self._held = False
         self._thread = threading.Thread(target=self._read, name="kms-key-listing", daemon=True)
@@ -240,15 +240,7 @@ class ProcessKeyListing(KeyListing):
 
     def start(self) -> ProcessKeyListing:
         self.session._first_page = threading.Event()
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # the TUI owns the terminal
-            text=True,
-            encoding="utf-8",
-            start_new_session=True,  # no terminal signals: it ends when its stdin closes
-        )
+        self._process = start_child(__name__, child_main)
         self._send(backend_to_json(self.session.backend))
         self.session._remote = self
         self._thread.start()
@@ -326,7 +318,7 @@ class ProcessKeyListing(KeyListing):
         else:
             reply.set_result(message["response"])
 
-    def _stop(self, process: subprocess.Popen[str], done: bool) -> None:
+    def _stop(self, process: Any, done: bool) -> None:
         with self._send_lock:
             self._gone = True
             replies, self._replies = list(self._replies.values()), {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kmsworkbench.service import Backend, KeyInfo, KmsError, KmsSession
+from kmsworkbench.service import Backend, KeyInfo, KmsError, KmsSession, child_process
 from kmsworkbench.service.key_loading import KeyListing
 from kmsworkbench.service.key_loading_process import (
     ProcessKeyListing,
@@ -41,11 +41,16 @@ def session(tmp_path: Path) -> KmsSession:
     return KmsSession(Backend(kind="sandbox", data_dir=tmp_path / "sandbox"))
 
 
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "spawned"])
 def test_the_childs_listing_reaches_the_follower_the_journal_and_the_caches(
-    session: KmsSession,
+    session: KmsSession, monkeypatch: pytest.MonkeyPatch, fork: bool
 ) -> None:
+    if fork and not sys.platform.startswith("linux"):
+        pytest.skip("the child is forked on Linux only")
+    monkeypatch.setattr(child_process, "can_fork", lambda: fork)
     listing = start_key_listing(session)
     assert isinstance(listing, ProcessKeyListing)
+    assert isinstance(listing._process, child_process.ForkedChild) is fork
     with session:
         batches, described, events = follow(listing)
         ids = {k.key_id for k in batches}
@@ -118,6 +123,7 @@ def test_a_child_that_dies_is_an_error_and_the_session_goes_on_without_it(
 def test_without_a_child_the_listing_runs_on_a_thread(
     session: KmsSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(child_process, "can_fork", lambda: False)
     monkeypatch.setattr(sys, "executable", str(Path(session.backend.data_dir or ".") / "none"))
     listing = start_key_listing(session)
     assert type(listing) is KeyListing
@@ -149,11 +155,13 @@ def test_the_apps_process_never_imports_botocore_for_the_start(tmp_path: Path) -
         from kmsworkbench.service.key_loading_process import start_key_listing
 
         session = KmsSession(Backend(kind="sandbox", data_dir=Path(sys.argv[1])))
+        listing = start_key_listing(session)
         keys = []
-        start_key_listing(session).follow(keys.extend, lambda info: None)
+        listing.follow(keys.extend, lambda info: None)
         details = fetch_key_details(session, keys[0].key_id)
         assert details.policy, details
-        print(len(keys), "botocore" in sys.modules, "kmsworkbench.sandbox" in sys.modules)
+        forked = type(listing._process).__name__ == "ForkedChild"
+        print(len(keys), "botocore" in sys.modules, "kmsworkbench.sandbox" in sys.modules, forked)
         session.close()
         """
     )
@@ -164,5 +172,7 @@ def test_the_apps_process_never_imports_botocore_for_the_start(tmp_path: Path) -
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
-    count, botocore, sandbox = out.stdout.split()
+    count, botocore, sandbox, forked = out.stdout.split()
     assert int(count) > 0 and botocore == "False" and sandbox == "False"
+    # A fresh interpreter runs one thread at the start: on Linux, the child is a fork.
+    assert forked == str(sys.platform.startswith("linux"))

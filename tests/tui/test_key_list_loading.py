@@ -12,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 
 from kmsworkbench import config
-from kmsworkbench.service import Backend, KeyInfo
+from kmsworkbench.service import Backend, KeyInfo, child_process
 from kmsworkbench.service.key_loading import KeyListing
 from kmsworkbench.service.key_loading_process import ProcessKeyListing
 from kmsworkbench.tui.app import WorkbenchApp
@@ -189,6 +189,7 @@ async def test_a_failure_of_the_start_up_listing_process_is_the_error_modal(
 async def test_without_a_child_process_the_app_lists_on_a_thread(
     sandbox_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(child_process, "can_fork", lambda: False)
     monkeypatch.setattr(sys, "executable", str(sandbox_dir / "no-python-here"))
     app = start_app(
         Backend(kind="sandbox", data_dir=sandbox_dir), config.Settings(), persist_settings=False
