@@ -118,6 +118,7 @@ def test_boto3_over_https(tls_served: ServerHandle) -> None:
     client = boto3_client(tls_served, str(ca))
     key_id = client.create_key(Description="over tls")["KeyMetadata"]["KeyId"]
     assert key_id in [k["KeyId"] for k in client.list_keys()["Keys"]]
+    client.close()
     with pytest.raises(SSLError):
         boto3_client(tls_served, True).list_keys()  # the public CAs do not know ours
 
