@@ -36,20 +36,25 @@ def aws_command() -> str:
 
 
 def start_server(
-    folder: Path, env: dict[str, str] | None = None, extra: list[str] | None = None
+    folder: Path,
+    env: dict[str, str] | None = None,
+    extra: list[str] | None = None,
+    command: list[str] | None = None,
 ) -> tuple[subprocess.Popen[str], str, str]:
     """Start `kmsworkbench serve` on a free loopback port: (process, endpoint URL, port).
-    ``extra`` holds further serve options (``--tls``, ``--latency-ms 50``)."""
+    ``extra`` holds further serve options (``--tls``, ``--latency-ms 50``); ``command``
+    another server that prints the same "listening on" line."""
+    argv = command or [
+        *kmsworkbench_command(),
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(folder),
+        *(extra or []),
+    ]
     process = subprocess.Popen(
-        [
-            *kmsworkbench_command(),
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            str(folder),
-            *(extra or []),
-        ],
+        argv,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # one log line per request; not needed here
         text=True,

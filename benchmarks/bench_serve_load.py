@@ -31,6 +31,7 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _peers import sandbox_env, start_server
@@ -222,6 +223,7 @@ def serve_and_measure(
     client_counts: list[int],
     args: argparse.Namespace,
     more_args: list[str] | None = None,
+    command: Callable[[Path], list[str]] | None = None,
 ) -> list[tuple[str, int, dict[str, object]]]:
     import boto3
     from botocore.config import Config
@@ -232,7 +234,12 @@ def serve_and_measure(
     out = []
     with tempfile.TemporaryDirectory(prefix="kmswb-load-") as tmp:
         folder = Path(tmp) / "sandbox"
-        process, url, port = start_server(folder, env, extra=[*args.serve_arg, *(more_args or [])])
+        process, url, port = start_server(
+            folder,
+            env,
+            extra=[*args.serve_arg, *(more_args or [])],
+            command=command(folder) if command else None,
+        )
         try:
             env_values = sandbox_env(folder, port, env)
             verify: str | bool = env_values.get("AWS_CA_BUNDLE", True)
