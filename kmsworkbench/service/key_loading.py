@@ -199,6 +199,11 @@ class KeyListing:
         if hold is not None and not self._cancelled:
             hold()
 
+    def store_problem(self) -> str | None:
+        """A damaged sandbox store's message; a thread's listing starts only after the check
+        (service/key_loading_process.py's start_key_listing), so: None."""
+        return None
+
     def cancel(self) -> None:
         """Stop soon (the describes waiting to start give up)."""
         self._cancelled = True

@@ -114,24 +114,32 @@ def _key(info: KeyInfo) -> dict[str, Any]:
     return asdict(info)
 
 
-def backend_to_json(backend: Backend) -> str:
-    return dumps({f.name: getattr(backend, f.name) for f in fields(Backend)})
+def start_line(backend: Backend, check_store: bool) -> str:
+    """The child's first line of input: the backend, and whether to check its store first."""
+    values = {f.name: getattr(backend, f.name) for f in fields(Backend)}
+    return dumps({"backend": values, "check_store": check_store})
 
 
-def backend_from_json(line: str) -> Backend:
-    values = loads(line)
+def read_start_line(line: str) -> tuple[Backend, bool]:
+    message = loads(line)
+    values = dict(message["backend"])
     if values.get("data_dir") is not None:
         values["data_dir"] = Path(values["data_dir"])
-    return Backend(**values)
+    return Backend(**values), bool(message.get("check_store"))
+
+
+class StoreProblem(Exception):
+    """The sandbox store is damaged: the TUI does not start (the message says what to do)."""
 
 
 # ----------------------------------------------------------------------------- the child
 
 
 def child_main(stdin: IO[str], stdout: IO[str]) -> int:
-    """The child: read the backend, list and describe every key, write what happens; then
-    answer the parent's read-only calls (:data:`REMOTE_OPERATIONS`) until its stdin closes."""
-    backend = backend_from_json(stdin.readline())
+    """The child: read the backend, check its store if asked (before anything opens it),
+    list and describe every key, write what happens; then answer the parent's read-only
+    calls (:data:`REMOTE_OPERATIONS`) until its stdin closes."""
+    backend, check_store = read_start_line(stdin.readline())
     write_lock = threading.Lock()
     listing_done = threading.Event()
     parent_gone = threading.Event()
@@ -145,6 +153,12 @@ def child_main(stdin: IO[str], stdout: IO[str]) -> int:
             except (BrokenPipeError, ValueError, OSError):  # the parent is gone
                 os._exit(0)
 
+    if check_store:
+        problem = backend.store_problem()
+        send({"k": "store", "problem": problem})
+        if problem is not None:  # nothing may open it: the app will not start
+            send({"k": "done"})
+            return 0
     session = KmsSession(backend)
 
     def answer(request: dict[str, Any]) -> None:
@@ -227,8 +241,11 @@ class ProcessKeyListing(KeyListing):
     its own, its read-only calls (:data:`REMOTE_OPERATIONS`) are made by the child, so the
     first screen never waits for botocore's import in this process."""
 
-    def __init__(self, session: KmsSession) -> None:
+    def __init__(self, session: KmsSession, *, check_store: bool = False) -> None:
         super().__init__(session)
+        self._check_store = check_store
+        self._store_said = threading.Event()
+        self._store_verdict: tuple[str | None] | None = None  # (problem,) once the child said
         self._process: Any = None  # subprocess.Popen or child_process.ForkedChild
         self._keys: dict[str, KeyInfo] = {}
         self._held = False
@@ -241,7 +258,7 @@ class ProcessKeyListing(KeyListing):
     def start(self) -> ProcessKeyListing:
         self.session._first_page = threading.Event()
         self._process = start_child(__name__, child_main)
-        self._send(backend_to_json(self.session.backend))
+        self._send(start_line(self.session.backend, self._check_store))
         self.session._remote = self
         self._thread.start()
         return self
@@ -271,6 +288,17 @@ class ProcessKeyListing(KeyListing):
             self._replies[number] = reply
         self._send(dumps({"id": number, "op": operation, "params": params}))
         return reply.result()
+
+    def store_problem(self) -> str | None:
+        """The child's verdict on the sandbox store (started with ``check_store``): None when
+        it is sound, else the message. Waits for it (the child checks first, while Textual is
+        imported here); checks here if the child ended without saying."""
+        if not self._check_store:
+            return None
+        self._store_said.wait()
+        if self._store_verdict is not None:
+            return self._store_verdict[0]
+        return self.session.backend.store_problem()
 
     def close(self) -> None:
         """End the child (the session closes, or the app quits)."""
@@ -331,6 +359,7 @@ class ProcessKeyListing(KeyListing):
                     pass
         for reply in replies:
             reply.set_exception(ChildGone())
+        self._store_said.set()  # whatever it said, it will say nothing more
         status = process.wait()
         if not done and self._error is None and not self._cancelled:
             self._error = RuntimeError(
@@ -395,6 +424,9 @@ class ProcessKeyListing(KeyListing):
                 session._aliases = {k: list(v) for k, v in message["map"].items()}
         elif kind == "listed":
             self._put("listed")
+        elif kind == "store":
+            self._store_verdict = (message["problem"],)
+            self._store_said.set()
         elif kind == "error":
             self._error = _kms_error(message["error"])
         elif kind == "failure":
@@ -411,14 +443,22 @@ class ProcessKeyListing(KeyListing):
             self._wait_for_follower()
 
 
-def start_key_listing(session: KmsSession) -> KeyListing:
+def start_key_listing(session: KmsSession, *, check_store: bool = False) -> KeyListing:
     """The start-up listing for ``session``: in a child process where one can run, else on
-    a thread (``--debug``, whose botocore log goes to this process's stderr, stays here)."""
+    a thread (``--debug``, whose botocore log goes to this process's stderr, stays here).
+
+    With ``check_store``, a damaged sandbox store is found before anything opens it: by the
+    child, first (``store_problem()`` on the result waits for its verdict), or here before the
+    thread starts (raising StoreProblem)."""
     if not session.backend.debug and session.backend.kind in ("sandbox", "endpoint"):
         try:
-            return ProcessKeyListing(session).start()
+            return ProcessKeyListing(session, check_store=check_store).start()
         except OSError:
             pass
+    if check_store:
+        problem = session.backend.store_problem()
+        if problem is not None:
+            raise StoreProblem(problem)
     return KeyListing(session).start()
 
 

@@ -1,6 +1,6 @@
 """The TUI's entry point, ``run(args)``, which ``cli.py`` calls with no command: the backend
-(the command line's, else the one remembered in the settings), a refusal to start on a
-damaged sandbox store, then the app (:func:`start_app`).
+(the command line's, else the one remembered in the settings), then the app
+(:func:`start_app`), which refuses to start on a damaged sandbox store.
 
 Nothing here imports Textual: :func:`start_app` begins listing the keys first, in a child
 process where one can run (service/key_loading_process.py; else on a thread), and only then
@@ -52,14 +52,18 @@ def backend_from_settings(args: argparse.Namespace, settings: config.Settings) -
 
 def run(args: argparse.Namespace) -> int:
     """Start the TUI (``kmsworkbench`` with no command). Returns the exit code."""
+    from kmsworkbench.service.key_loading_process import StoreProblem
+
     settings = config.load()
     backend = backend_from_settings(args, settings)
-    problem = backend.store_problem()
-    if problem is not None:  # never start on a damaged sandbox store
-        sys.stderr.write(f"kmsworkbench: {problem}\n")
-        return 1
     lessons = getattr(args, "lessons", None)
-    app = start_app(backend, settings, lessons_dir=Path(lessons) if lessons else None)
+    try:
+        app = start_app(
+            backend, settings, lessons_dir=Path(lessons) if lessons else None, check_store=True
+        )
+    except StoreProblem as exc:  # never start on a damaged sandbox store
+        sys.stderr.write(f"kmsworkbench: {exc}\n")
+        return 1
     result = app.run()
     return int(result or 0)
 
@@ -70,14 +74,24 @@ def start_app(
     *,
     persist_settings: bool = True,
     lessons_dir: Path | None = None,
+    check_store: bool = False,
 ) -> WorkbenchApp:
     """The app for ``backend``, its key list already being fetched (the key screen takes
-    the listing over when it mounts; service/key_loading_process.py's start_key_listing)."""
+    the listing over when it mounts; service/key_loading_process.py's start_key_listing).
+    With ``check_store``, raises StoreProblem for a damaged sandbox store: checked by the
+    listing's child before it opens the store, while Textual is imported here."""
     from kmsworkbench.service import KmsSession
-    from kmsworkbench.service.key_loading_process import start_key_listing
+    from kmsworkbench.service.key_loading_process import StoreProblem, start_key_listing
 
-    listing = start_key_listing(KmsSession(backend))
+    session = KmsSession(backend)
+    listing = start_key_listing(session, check_store=check_store)
     from kmsworkbench.tui.app import WorkbenchApp
+
+    problem = listing.store_problem()  # the child's check, made while Textual was imported
+    if problem is not None:
+        listing.cancel()
+        session.close()
+        raise StoreProblem(problem)
 
     return WorkbenchApp(
         backend=backend,

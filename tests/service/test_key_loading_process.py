@@ -8,15 +8,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from kmsworkbench.sandbox.store import DB_NAME
 from kmsworkbench.service import Backend, KeyInfo, KmsError, KmsSession, child_process
 from kmsworkbench.service.key_loading import KeyListing
 from kmsworkbench.service.key_loading_process import (
     ProcessKeyListing,
+    StoreProblem,
     dumps,
     loads,
     start_key_listing,
@@ -27,11 +30,22 @@ def follow(listing: KeyListing) -> tuple[list[KeyInfo], list[KeyInfo], list[str]
     batches: list[KeyInfo] = []
     described: list[KeyInfo] = []
     events: list[str] = []
+    shown = threading.Event()  # as the app's hold: the first rows are drawn
+
+    def batch_in(batch: list[KeyInfo]) -> None:
+        batches.extend(batch)
+        events.append("batch")
+        shown.set()
+
+    def hold() -> None:
+        assert shown.wait(30)
+        events.append("hold")
+
     listing.follow(
-        lambda batch: (batches.extend(batch), events.append("batch")),
+        batch_in,
         lambda info: (described.append(info), events.append("described")),
         on_listed=lambda: events.append("listed"),
-        hold=lambda: events.append("hold"),
+        hold=hold,
     )
     return batches, described, events
 
@@ -131,6 +145,11 @@ def test_without_a_child_the_listing_runs_on_a_thread(
         batches, described, _ = follow(listing)
         # (a page's keys come again with their aliases when those come after the page)
         assert batches and {k.key_id for k in described} == {k.key_id for k in batches}
+    # The check is made here then, before the thread opens anything.
+    data, damaged = damaged_store(session.backend.data_dir.parent)  # type: ignore[union-attr]
+    with pytest.raises(StoreProblem, match="is damaged"):
+        start_key_listing(KmsSession(Backend(kind="sandbox", data_dir=data)), check_store=True)
+    assert (data / DB_NAME).read_bytes() == damaged
     debug = KmsSession(Backend(kind="sandbox", data_dir=session.backend.data_dir, debug=True))
     listing = start_key_listing(debug)
     assert type(listing) is KeyListing
@@ -176,3 +195,39 @@ def test_the_apps_process_never_imports_botocore_for_the_start(tmp_path: Path) -
     assert int(count) > 0 and botocore == "False" and sandbox == "False"
     # A fresh interpreter runs one thread at the start: on Linux, the child is a fork.
     assert forked == str(sys.platform.startswith("linux"))
+
+
+def damaged_store(tmp_path: Path) -> tuple[Path, bytes]:
+    """A sandbox folder whose store has a page overwritten (tests/commands' way), and its bytes."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "stores" / "v1" / DB_NAME
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    damaged = bytearray(fixture.read_bytes())
+    damaged[3 * 4096 : 4 * 4096] = b"\x00\x13" * 2048
+    (data / DB_NAME).write_bytes(bytes(damaged))
+    return data, bytes(damaged)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "spawned"])
+def test_the_child_checks_the_store_first_and_a_damaged_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """The TUI never starts on a damaged store: with check_store the child says so before
+    anything opens it, and leaves the file as it was; a sound store passes."""
+    if fork and not sys.platform.startswith("linux"):
+        pytest.skip("the child is forked on Linux only")
+    monkeypatch.setattr(child_process, "can_fork", lambda: fork)
+    data, damaged = damaged_store(tmp_path)
+    with KmsSession(Backend(kind="sandbox", data_dir=data)) as session:
+        listing = start_key_listing(session, check_store=True)
+        assert isinstance(listing, ProcessKeyListing)
+        problem = listing.store_problem()
+        assert problem is not None and "is damaged" in problem and "sandbox restore" in problem
+        listing.cancel()
+    assert (data / DB_NAME).read_bytes() == damaged
+    sound = tmp_path / "sound"
+    with KmsSession(Backend(kind="sandbox", data_dir=sound)) as session:
+        listing = start_key_listing(session, check_store=True)
+        assert listing.store_problem() is None
+        batches, _, _ = follow(listing)
+        assert batches
