@@ -26,6 +26,15 @@ from kmsworkbench.service.key_loading_process import (
 )
 
 
+def use_fork(monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    """The child forked or spawned. A fork is made only where the app would make one: on
+    Linux, from a process running one thread (a test worker may run others; then the fresh
+    interpreter of test_the_apps_process_never_imports_botocore_for_the_start covers it)."""
+    if fork and not child_process.can_fork():
+        pytest.skip("this process cannot fork the child (not Linux, or more than one thread)")
+    monkeypatch.setattr(child_process, "can_fork", lambda: fork)
+
+
 def follow(listing: KeyListing) -> tuple[list[KeyInfo], list[KeyInfo], list[str]]:
     batches: list[KeyInfo] = []
     described: list[KeyInfo] = []
@@ -59,9 +68,7 @@ def session(tmp_path: Path) -> KmsSession:
 def test_the_childs_listing_reaches_the_follower_the_journal_and_the_caches(
     session: KmsSession, monkeypatch: pytest.MonkeyPatch, fork: bool
 ) -> None:
-    if fork and not sys.platform.startswith("linux"):
-        pytest.skip("the child is forked on Linux only")
-    monkeypatch.setattr(child_process, "can_fork", lambda: fork)
+    use_fork(monkeypatch, fork)
     listing = start_key_listing(session)
     assert isinstance(listing, ProcessKeyListing)
     assert isinstance(listing._process, child_process.ForkedChild) is fork
@@ -180,6 +187,10 @@ def test_the_apps_process_never_imports_botocore_for_the_start(tmp_path: Path) -
         details = fetch_key_details(session, keys[0].key_id)
         assert details.policy, details
         forked = type(listing._process).__name__ == "ForkedChild"
+        journal = [e.operation for e in session.journal.entries]
+        assert journal.count("ListKeys") == 1 and journal.count("ListAliases") == 1, journal
+        assert journal.count("DescribeKey") == len({k.key_id for k in keys}), journal
+        assert "GetKeyPolicy" in journal, journal
         print(len(keys), "botocore" in sys.modules, "kmsworkbench.sandbox" in sys.modules, forked)
         session.close()
         """
@@ -214,9 +225,7 @@ def test_the_child_checks_the_store_first_and_a_damaged_one_is_refused(
 ) -> None:
     """The TUI never starts on a damaged store: with check_store the child says so before
     anything opens it, and leaves the file as it was; a sound store passes."""
-    if fork and not sys.platform.startswith("linux"):
-        pytest.skip("the child is forked on Linux only")
-    monkeypatch.setattr(child_process, "can_fork", lambda: fork)
+    use_fork(monkeypatch, fork)
     data, damaged = damaged_store(tmp_path)
     with KmsSession(Backend(kind="sandbox", data_dir=data)) as session:
         listing = start_key_listing(session, check_store=True)
