@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import SSLError
 from cryptography import x509
 
-from kmsworkbench.sandbox.server import ServerHandle, start_background
+from kmsworkbench.sandbox.server import ServerHandle, ServerLimits, start_background
 from kmsworkbench.sandbox.tls import ensure_certificates
 
 from .conftest import AwsCli, aws_env, aws_executable
@@ -121,6 +121,24 @@ def test_boto3_over_https(tls_served: ServerHandle) -> None:
     client.close()
     with pytest.raises(SSLError):
         boto3_client(tls_served, True).list_keys()  # the public CAs do not know ours
+
+
+def test_stop_does_not_wait_for_an_idle_tls_client(tmp_path: Path) -> None:
+    """An idle keep-alive client never answers the server's TLS close_notify; the stop used to
+    wait the whole graceful timeout for it (10 s by default, here 60 s)."""
+    folder = tmp_path / "tls-sandbox"
+    files = ensure_certificates(folder, "127.0.0.1")
+    handle = start_background(
+        folder, "127.0.0.1", 0, tls=files, limits=ServerLimits(graceful_timeout=60.0)
+    )
+    client = boto3_client(handle, str(folder / "tls" / "ca.pem"))
+    try:
+        assert client.list_keys(Limit=1)["Keys"]  # its connection stays open, idle
+        handle.stop(timeout=20.0)
+        assert not handle._thread.is_alive(), "the stop waited for the idle TLS connection"
+    finally:
+        client.close()
+        handle.stop()
 
 
 @pytest.mark.slow
