@@ -3,9 +3,10 @@
 The TUI's entry point begins listing the keys before it imports Textual (tui/launch.py). On a
 thread, botocore's import, the client and the answers' parsing took turns with Textual's
 import and first frame under one interpreter lock, while the machine's second core idled. Here
-a child process (a fork, or ``python -m kmsworkbench.service.key_loading_process``) runs
-:func:`~kmsworkbench.service.key_loading.load_keys` and streams what it learns back over its
-stdout, one JSON object a line; :class:`ProcessKeyListing` in the app's process turns the lines
+a child process (service/key_listing_child.py: a fork, or ``python -m
+kmsworkbench.service.key_listing_child``) runs :func:`~kmsworkbench.service.key_loading.load_keys`
+and streams what it learns back over its stdout, one JSON object a line
+(service/key_listing_wire.py); :class:`ProcessKeyListing` in the app's process turns the lines
 back into what a thread's :class:`~kmsworkbench.service.key_loading.KeyListing` would have
 given, so the key screen takes it over the same way.
 
@@ -31,198 +32,28 @@ given, so the key screen takes it over the same way.
 
 from __future__ import annotations
 
-import base64
-import json
-import os
-import sys
 import threading
 from concurrent.futures import Future
-from dataclasses import asdict, fields
-from datetime import datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from kmsworkbench.service.backend import Backend
 from kmsworkbench.service.child_process import start_child
-from kmsworkbench.service.errors import KmsError
 from kmsworkbench.service.journal import JournalEntry
-from kmsworkbench.service.key_loading import KeyListing, load_keys
+from kmsworkbench.service.key_listing_child import child_main
+from kmsworkbench.service.key_listing_wire import (
+    REMOTE_OPERATIONS,
+    dumps,
+    kms_error,
+    loads,
+    start_line,
+)
+from kmsworkbench.service.key_loading import KeyListing
 from kmsworkbench.service.models import KeyInfo
 from kmsworkbench.service.session import KmsSession
 from kmsworkbench.service.session_listing import account_of
 
-# The calls the child makes for the parent until the parent has a client of its own (the key
-# screen's detail pane, the header's account): read-only, and none carries a secret either way.
-REMOTE_OPERATIONS = frozenset(
-    {
-        "DescribeKey",
-        "GetKeyPolicy",
-        "GetKeyRotationStatus",
-        "ListAliases",
-        "ListKeyRotations",
-        "ListKeys",
-        "ListResourceTags",
-    }
-)
-
-_ERROR_FIELDS = (
-    "code",
-    "message",
-    "operation",
-    "request_id",
-    "http_status",
-    "explanation",
-    "remedy",
-    "client_side",
-)
-
-
-# ----------------------------------------------------------------------------- the wire
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, bytes | bytearray):
-        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot send {type(value).__name__}")
-
-
-def _decode(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1:
-        if "$datetime" in obj:
-            return datetime.fromisoformat(obj["$datetime"])
-        if "$bytes" in obj:
-            return base64.b64decode(obj["$bytes"])
-    return obj
-
-
-def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, default=_encode, separators=(",", ":"))
-
-
-def loads(line: str) -> dict[str, Any]:
-    value = json.loads(line, object_hook=_decode)
-    if not isinstance(value, dict):
-        raise ValueError("not a message")
-    return value
-
-
-def _key(info: KeyInfo) -> dict[str, Any]:
-    return asdict(info)
-
-
-def start_line(backend: Backend, check_store: bool) -> str:
-    """The child's first line of input: the backend, and whether to check its store first."""
-    values = {f.name: getattr(backend, f.name) for f in fields(Backend)}
-    return dumps({"backend": values, "check_store": check_store})
-
-
-def read_start_line(line: str) -> tuple[Backend, bool]:
-    message = loads(line)
-    values = dict(message["backend"])
-    if values.get("data_dir") is not None:
-        values["data_dir"] = Path(values["data_dir"])
-    return Backend(**values), bool(message.get("check_store"))
-
 
 class StoreProblem(Exception):
     """The sandbox store is damaged: the TUI does not start (the message says what to do)."""
-
-
-# ----------------------------------------------------------------------------- the child
-
-
-def child_main(stdin: IO[str], stdout: IO[str]) -> int:
-    """The child: read the backend, check its store if asked (before anything opens it),
-    list and describe every key, write what happens; then answer the parent's read-only
-    calls (:data:`REMOTE_OPERATIONS`) until its stdin closes."""
-    backend, check_store = read_start_line(stdin.readline())
-    write_lock = threading.Lock()
-    listing_done = threading.Event()
-    parent_gone = threading.Event()
-
-    def send(message: dict[str, Any]) -> None:
-        line = dumps(message) + "\n"
-        with write_lock:
-            try:
-                stdout.write(line)
-                stdout.flush()
-            except (BrokenPipeError, ValueError, OSError):  # the parent is gone
-                os._exit(0)
-
-    if check_store:
-        problem = backend.store_problem()
-        send({"k": "store", "problem": problem})
-        if problem is not None:  # nothing may open it: the app will not start
-            send({"k": "done"})
-            return 0
-    session = KmsSession(backend)
-
-    def answer(request: dict[str, Any]) -> None:
-        reply: dict[str, Any] = {"k": "reply", "id": request["id"]}
-        operation = str(request["op"])
-        if operation not in REMOTE_OPERATIONS:  # never a call that could carry a secret
-            reply["failure"] = f"{operation} is not answered by the key listing process"
-        else:
-            try:
-                reply["response"] = session.call(operation, **request["params"])
-            except KmsError as exc:
-                reply["error"] = _error_fields(exc)
-            except Exception as exc:
-                reply["failure"] = f"{type(exc).__name__}: {exc}"
-        send(reply)
-
-    def watch_parent() -> None:
-        for line in stdin:  # the parent's calls, until it closes its end (quit or cancel)
-            threading.Thread(target=answer, args=(loads(line),), daemon=True).start()
-        if not listing_done.is_set():
-            os._exit(0)  # nothing to finish: the parent no longer wants the list
-        parent_gone.set()
-
-    threading.Thread(target=watch_parent, name="kms-parent-watch", daemon=True).start()
-
-    def journaled(entry: JournalEntry) -> None:
-        send({"k": "journal", "e": asdict(entry), "sandbox": session._sandbox_server})
-
-    session.journal.subscribe(journaled)
-
-    def listed() -> None:
-        send({"k": "alias_map", "map": session._aliases or {}})
-        send({"k": "listed"})
-
-    try:
-        load_keys(
-            session,
-            lambda batch: send(
-                {"k": "batch", "keys": [_key(i) for i in batch], "region": session.known_region()}
-            ),
-            lambda info: send({"k": "described", "key": _key(info)}),
-            on_listed=listed,
-            on_aliases=lambda keys: send(
-                {"k": "aliases", "keys": [[i.key_id, i.aliases] for i in keys]}
-            ),
-        )
-    except KmsError as exc:
-        send({"k": "error", "error": _error_fields(exc)})
-    except Exception as exc:  # handed to the parent, shown there like any failure
-        send({"k": "failure", "text": f"{type(exc).__name__}: {exc}"})
-    listing_done.set()
-    send({"k": "done"})
-    parent_gone.wait()
-    session.close()
-    return 0
-
-
-def _error_fields(exc: KmsError) -> dict[str, Any]:
-    return {n: getattr(exc, n) for n in _ERROR_FIELDS}
-
-
-def _kms_error(data: dict[str, Any]) -> KmsError:
-    data = dict(data)
-    return KmsError(data.pop("code"), data.pop("message"), data.pop("operation"), **data)
 
 
 # ----------------------------------------------------------------------------- the parent
@@ -257,7 +88,7 @@ class ProcessKeyListing(KeyListing):
 
     def start(self) -> ProcessKeyListing:
         self.session._first_page = threading.Event()
-        self._process = start_child(__name__, child_main)
+        self._process = start_child("kmsworkbench.service.key_listing_child", child_main)
         self._send(start_line(self.session.backend, self._check_store))
         self.session._remote = self
         self._thread.start()
@@ -340,7 +171,7 @@ class ProcessKeyListing(KeyListing):
         if reply is None:
             return
         if "error" in message:
-            reply.set_exception(_kms_error(message["error"]))
+            reply.set_exception(kms_error(message["error"]))
         elif "failure" in message:
             reply.set_exception(RuntimeError(message["failure"]))
         else:
@@ -428,7 +259,7 @@ class ProcessKeyListing(KeyListing):
             self._store_verdict = (message["problem"],)
             self._store_said.set()
         elif kind == "error":
-            self._error = _kms_error(message["error"])
+            self._error = kms_error(message["error"])
         elif kind == "failure":
             self._error = RuntimeError(f"listing the keys failed: {message['text']}")
 
@@ -460,7 +291,3 @@ def start_key_listing(session: KmsSession, *, check_store: bool = False) -> KeyL
         if problem is not None:
             raise StoreProblem(problem)
     return KeyListing(session).start()
-
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(sys.stdin, sys.stdout))

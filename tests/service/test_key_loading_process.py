@@ -16,12 +16,11 @@ import pytest
 
 from kmsworkbench.sandbox.store import DB_NAME
 from kmsworkbench.service import Backend, KeyInfo, KmsError, KmsSession, child_process
+from kmsworkbench.service.key_listing_wire import dumps, loads
 from kmsworkbench.service.key_loading import KeyListing
 from kmsworkbench.service.key_loading_process import (
     ProcessKeyListing,
     StoreProblem,
-    dumps,
-    loads,
     start_key_listing,
 )
 
