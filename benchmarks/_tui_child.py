@@ -6,7 +6,10 @@ MODE ``load``: the key list of FOLDER (or of ENDPOINT_URL, with the credentials 
 environment) until every key is described; prints ``FIRST-ROWS t`` and ``ALL-DESCRIBED t``
 (seconds since START, the parent's ``time.time()`` just before it started this process,
 then this process's CPU seconds so far).
-MODE ``memory``: then prints ``RSS-MB n`` (resident set size of this process).
+MODE ``memory``: then prints ``RSS-MB app children pss`` twice, once all is described (the
+key listing's child may still run) and once the child has ended (``SETTLED-MB``, up to 15 s
+later): this process's resident set, its children's, and the proportional set size of all
+(pages a fork shares with this process counted once, split between the two).
 
 The app is made as ``kmsworkbench`` makes it (tui/launch.py's ``start_app``: the key listing
 begins before Textual is imported), so Textual's import comes after that, as for a user."""
@@ -31,11 +34,38 @@ def cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    return float("nan")
+def _kb(path: Path, field: str) -> float:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field):
+                return float(line.split()[1])
+    except OSError:  # the process ended meanwhile
+        pass
+    return 0.0
+
+
+def children() -> list[int]:
+    pids: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
+def memory_mb() -> tuple[float, float, float]:
+    """(this process's RSS, its children's RSS, the PSS of all), in MB."""
+    own = _kb(Path("/proc/self/status"), "VmRSS:")
+    kids = children()
+    theirs = sum(_kb(Path(f"/proc/{pid}/status"), "VmRSS:") for pid in kids)
+    pss = sum(_kb(Path(f"/proc/{pid}/smaps_rollup"), "Pss:") for pid in ["self", *kids])
+    return own / 1024.0, theirs / 1024.0, pss / 1024.0
+
+
+def print_memory(label: str) -> None:
+    own, theirs, pss = memory_mb()
+    print(f"{label} {own:.1f} {theirs:.1f} {pss:.1f}", flush=True)
 
 
 async def main(mode: str, start: float, folder: str, url: str) -> None:
@@ -75,7 +105,12 @@ async def main(mode: str, start: float, folder: str, url: str) -> None:
             raise SystemExit("the key list never finished loading")
         if mode == "memory":
             await pilot.pause(0.2)
-            print(f"RSS-MB {rss_mb():.1f}", flush=True)
+            print_memory("RSS-MB")
+            settle = time.time() + 15
+            while children() and time.time() < settle:
+                await pilot.pause(0.1)
+            await pilot.pause(0.5)
+            print_memory("SETTLED-MB")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ given, so the key screen takes it over the same way.
   (service/child_process.py). Either way it opens the sandbox store itself (a shared lock, as
   any other process of the sandbox takes); this process has no connection open then.
 - The environment (credentials, AWS_* settings) is the parent's; the backend is the first
-  line of the child's stdin. The child ends when its stdin closes (the parent quit, or
-  cancelled) or when the listing is done.
+  line of the child's stdin. The child ends when its stdin closes: the parent quit or
+  cancelled, or, with ``hand_over``, the listing is done and the session has built a client
+  of its own (then the child's memory, a second interpreter with botocore, is given back;
+  the calls it was making finish first).
 - Every call the child makes comes back as a journal entry, in the order it made them, and is
   recorded in the parent session's journal (the activity log), with the session's caches
   (descriptions, aliases, account) filled as a listing of its own would have.
@@ -51,6 +53,11 @@ from kmsworkbench.service.models import KeyInfo
 from kmsworkbench.service.session import KmsSession
 from kmsworkbench.service.session_listing import account_of
 
+# How long after the listing is done the app's session builds a client of its own and lets
+# the child go: not at once, so the import of botocore here does not take turns with the
+# drawing of the last descriptions.
+HAND_OVER_AFTER = 1.0
+
 
 class StoreProblem(Exception):
     """The sandbox store is damaged: the TUI does not start (the message says what to do)."""
@@ -70,11 +77,16 @@ class ProcessKeyListing(KeyListing):
 
     Once started, it is also the session's ``remote``: until the session builds a client of
     its own, its read-only calls (:data:`REMOTE_OPERATIONS`) are made by the child, so the
-    first screen never waits for botocore's import in this process."""
+    first screen never waits for botocore's import in this process. With ``hand_over`` (in
+    seconds), that long after the listing is done the session builds its client (off this
+    reader's thread) and the child ends once the calls it is making are answered."""
 
-    def __init__(self, session: KmsSession, *, check_store: bool = False) -> None:
+    def __init__(
+        self, session: KmsSession, *, check_store: bool = False, hand_over: float | None = None
+    ) -> None:
         super().__init__(session)
         self._check_store = check_store
+        self._hand_over = hand_over
         self._store_said = threading.Event()
         self._store_verdict: tuple[str | None] | None = None  # (problem,) once the child said
         self._process: Any = None  # subprocess.Popen or child_process.ForkedChild
@@ -83,6 +95,7 @@ class ProcessKeyListing(KeyListing):
         self._thread = threading.Thread(target=self._read, name="kms-key-listing", daemon=True)
         self._send_lock = threading.Lock()
         self._replies: dict[int, Future[dict[str, Any]]] = {}
+        self._answered = threading.Condition(self._send_lock)  # a reply came in
         self._next_id = 0
         self._gone = False
 
@@ -135,6 +148,30 @@ class ProcessKeyListing(KeyListing):
         """End the child (the session closes, or the app quits)."""
         self.cancel()
 
+    # -- handing the session's calls over to a client of its own
+
+    def _start_hand_over(self) -> None:
+        if self._hand_over is None or self._cancelled:
+            return
+        timer = threading.Timer(self._hand_over, self._hand_over_now)
+        timer.name, timer.daemon = "kms-client-hand-over", True
+        timer.start()
+
+    def _hand_over_now(self) -> None:
+        """Build the session's client; once it is there no new call comes to the child, so
+        wait for the answers to those it is making, then close its stdin: its cue to end."""
+        if self._cancelled or not self.session.prepare_client(while_remote=self):
+            return  # the child goes on answering (or is gone already)
+        process = self._process
+        with self._answered:
+            self._answered.wait_for(lambda: not self._replies, timeout=30)
+            self._gone = True
+            if process is not None and process.stdin is not None:
+                try:
+                    process.stdin.close()
+                except OSError:
+                    pass
+
     def cancel(self) -> None:
         super().cancel()
         process = self._process
@@ -153,6 +190,7 @@ class ProcessKeyListing(KeyListing):
                 if message["k"] == "done":
                     done = True
                     self._finish(done)
+                    self._start_hand_over()
                 elif message["k"] == "reply":
                     self._reply(message)
                 elif message["k"] == "journal" or not (done or self._cancelled):
@@ -168,6 +206,7 @@ class ProcessKeyListing(KeyListing):
     def _reply(self, message: dict[str, Any]) -> None:
         with self._send_lock:
             reply = self._replies.pop(int(message["id"]), None)
+            self._answered.notify_all()
         if reply is None:
             return
         if "error" in message:
@@ -274,16 +313,19 @@ class ProcessKeyListing(KeyListing):
             self._wait_for_follower()
 
 
-def start_key_listing(session: KmsSession, *, check_store: bool = False) -> KeyListing:
+def start_key_listing(
+    session: KmsSession, *, check_store: bool = False, hand_over: float | None = None
+) -> KeyListing:
     """The start-up listing for ``session``: in a child process where one can run, else on
     a thread (``--debug``, whose botocore log goes to this process's stderr, stays here).
+    ``hand_over``: see :class:`ProcessKeyListing` (the TUI's is :data:`HAND_OVER_AFTER`).
 
     With ``check_store``, a damaged sandbox store is found before anything opens it: by the
     child, first (``store_problem()`` on the result waits for its verdict), or here before the
     thread starts (raising StoreProblem)."""
     if not session.backend.debug and session.backend.kind in ("sandbox", "endpoint"):
         try:
-            return ProcessKeyListing(session, check_store=check_store).start()
+            return ProcessKeyListing(session, check_store=check_store, hand_over=hand_over).start()
         except OSError:
             pass
     if check_store:

@@ -173,6 +173,22 @@ class KmsSession(KeyListing):
     def label(self) -> str:
         return self.backend.label(self.known_region())
 
+    def prepare_client(self, *, while_remote: Any) -> bool:
+        """Build the client now, while ``while_remote`` still makes this session's read-only
+        calls (the start-up listing's child, handing over: service/key_loading_process.py).
+        True once the client is there; False, saying nothing, if it cannot be built (the
+        calls go on being made there, and a call that needs a client here reports why) or
+        if the session was closed or its remote changed meanwhile."""
+        with self._client_lock:
+            if self._remote is not while_remote:
+                return False
+            if self._client is None:
+                try:
+                    self._client = self._build_client()
+                except Exception:
+                    return False
+        return True
+
     def close(self) -> None:
         remote, self._remote = self._remote, None
         if remote is not None:

@@ -81,10 +81,14 @@ def start_app(
     With ``check_store``, raises StoreProblem for a damaged sandbox store: checked by the
     listing's child before it opens the store, while Textual is imported here."""
     from kmsworkbench.service import KmsSession
-    from kmsworkbench.service.key_loading_process import StoreProblem, start_key_listing
+    from kmsworkbench.service.key_loading_process import (
+        HAND_OVER_AFTER,
+        StoreProblem,
+        start_key_listing,
+    )
 
     session = KmsSession(backend)
-    listing = start_key_listing(session, check_store=check_store)
+    listing = start_key_listing(session, check_store=check_store, hand_over=HAND_OVER_AFTER)
     from kmsworkbench.tui.app import WorkbenchApp
 
     problem = listing.store_problem()  # the child's check, made while Textual was imported

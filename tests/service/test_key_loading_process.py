@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -104,6 +105,57 @@ def test_the_childs_listing_reaches_the_follower_the_journal_and_the_caches(
         assert session._client is not None
         assert session.journal.entries[-1].operation == "Encrypt"
     assert listing._process is not None and listing._process.wait(30) is not None
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "spawned"])
+def test_once_the_listing_is_done_the_session_takes_over_and_the_child_ends(
+    session: KmsSession, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    """With hand_over (the TUI's), the child's memory is given back: once everything is
+    listed and described the session builds its client and the child ends; calls made
+    meanwhile are answered once each, by one side or the other, and the journal holds each
+    once."""
+    use_fork(monkeypatch, fork)
+    listing = start_key_listing(session, hand_over=0.2)
+    assert isinstance(listing, ProcessKeyListing) and listing._process is not None
+    with session:
+        batches, _, _ = follow(listing)
+        demo = next(k for k in batches if "alias/workbench-demo" in k.aliases)
+        before = len(session.journal.entries)
+        answered: list[str] = []
+        stop = threading.Event()
+
+        def keep_asking() -> None:  # a detail pane's calls, across the hand-over
+            while not stop.is_set():
+                policy = session.call("GetKeyPolicy", KeyId=demo.key_id, PolicyName="default")
+                answered.append(policy["Policy"])
+
+        asker = threading.Thread(target=keep_asking)
+        asker.start()
+        try:
+            assert listing._process.wait(30) == 0  # ended, not killed
+        finally:
+            stop.set()
+            asker.join(30)
+        assert session._client is not None and session._remote is None
+        assert answered and all('"kms:*"' in text for text in answered)
+        calls = [e.operation for e in session.journal.entries[before:]]
+        assert calls == ["GetKeyPolicy"] * len(answered)
+        # From now on every call is made here.
+        session.call("GetKeyPolicy", KeyId=demo.key_id, PolicyName="default")
+        assert session.journal.entries[-1].operation == "GetKeyPolicy"
+
+
+def test_a_closed_session_is_not_handed_a_client(session: KmsSession) -> None:
+    """Closing the session (the app quits) before the hand-over: no client is built for it
+    (a sandbox client would hold the store open), and the child is ended."""
+    listing = start_key_listing(session, hand_over=0.3)
+    assert isinstance(listing, ProcessKeyListing) and listing._process is not None
+    follow(listing)
+    session.close()
+    assert listing._process.wait(30) is not None
+    time.sleep(0.6)  # past the hand-over's time
+    assert session._client is None
 
 
 def test_a_failure_in_the_child_is_the_same_kms_error_here(
