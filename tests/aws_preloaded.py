@@ -29,6 +29,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 
@@ -120,6 +121,10 @@ def serve(path: str) -> None:
     listener.bind(path)
     listener.listen(64)
     signal.signal(signal.SIGTERM, _stop)
+    # The test worker holds the other end of stdin: when it ends, however it ends (killed
+    # with the run, say, when its atexit never runs), stdin reads EOF and this process ends
+    # too, rather than waiting on its socket for ever.
+    threading.Thread(target=_end_with_parent, name="parent-watch", daemon=True).start()
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     try:
@@ -140,6 +145,11 @@ def serve(path: str) -> None:
 
 def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)
+
+
+def _end_with_parent() -> None:
+    sys.stdin.buffer.read()
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _reap(options: int) -> None:
@@ -179,7 +189,7 @@ def aws_command() -> Path:
         _SERVER = subprocess.Popen(
             [sys.executable, __file__, str(sock)],
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # its cue to end with this process (_end_with_parent)
             stdout=subprocess.PIPE,
             text=True,
         )
