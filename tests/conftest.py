@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kmsworkbench.service import _debug
+
 
 @pytest.hookimpl(optionalhook=True)  # the hook exists only with xdist loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
@@ -103,3 +105,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     yield home
+    # A --debug session installs botocore's debug log on this process's stderr; left on, it
+    # would print (and format) every later test's botocore records in this worker.
+    if _debug._handler is not None:
+        _debug.disable_debug_logging()

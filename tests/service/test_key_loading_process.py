@@ -212,6 +212,7 @@ def test_without_a_child_the_listing_runs_on_a_thread(
     listing = start_key_listing(debug)
     assert type(listing) is KeyListing
     listing.cancel()
+    debug.close()
 
 
 def test_the_wire_keeps_dates_and_bytes() -> None:
