@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from kmsworkbench.pairs import PairLibrary
     from kmsworkbench.service.journal import JournalEntry
     from kmsworkbench.service.key_loading import KeyListing
+    from kmsworkbench.tui.screens.keys import KeyChooserScreen
 
 SessionFactory = Callable[[Backend], KmsSession]
 
@@ -157,13 +158,18 @@ class WorkbenchApp(KeyListingHost, AppActions, LoginAgain, LessonsHost, TypeAhea
         if journal is not None:
             journal.subscribe(self._journal_callback, replay=True)
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> KeyChooserScreen:
+        """The key list is the app's first screen, at the bottom of the stack (an empty
+        screen under it was composed, laid out and drawn for nothing: about 30 ms of the
+        start)."""
         from kmsworkbench.tui.screens.keys import KeyChooserScreen
 
+        return KeyChooserScreen()
+
+    def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.push_screen(KeyChooserScreen())
         self._lookup_account(self.generation)
 
     def on_ready(self) -> None:
@@ -263,7 +269,7 @@ class WorkbenchApp(KeyListingHost, AppActions, LoginAgain, LessonsHost, TypeAhea
         self.refresh_backend_label()
         from kmsworkbench.tui.screens.keys import KeyChooserScreen
 
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, KeyChooserScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, KeyChooserScreen):
             self.pop_screen()
         for screen in self.screen_stack:
             screen.post_message(BackendChanged())

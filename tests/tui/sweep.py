@@ -227,7 +227,7 @@ def palette_plan(app: WorkbenchApp) -> list[Step]:
     """Every command the palette offers on this screen, typed and run once: the first screen
     runs all it offers, any other screen only those the first screen does not offer."""
     screen = app.screen
-    first = app.screen_stack[1] if len(app.screen_stack) > 1 else screen
+    first = app.screen_stack[0]  # the key list, the app's default screen
     offered = palette_titles(app, screen)
     elsewhere = set() if first is screen else set(palette_titles(app, first))
     focus = (

@@ -191,7 +191,7 @@ class ResultScreen(WorkbenchScreen):
     def action_keys(self) -> None:
         from kmsworkbench.tui.screens.keys import KeyChooserScreen
 
-        while not isinstance(self.app.screen, KeyChooserScreen) and len(self.app.screen_stack) > 2:
+        while not isinstance(self.app.screen, KeyChooserScreen) and len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     def action_workbench(self) -> None:
