@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from kmsworkbench.sandbox.access.context import iso
 from kmsworkbench.sandbox.access.principals import Caller
 
 EVENT_VERSION = "1.11"
@@ -61,21 +60,6 @@ _OMITTED = frozenset({"GrantTokens"})
 
 def is_read_only(operation: str) -> bool:
     return operation.startswith(("Describe", "Get", "List")) or operation in _READ_ONLY
-
-
-_ISO_LAST: tuple[int, str] = (-1, "")
-
-
-def iso(ts: float) -> str:
-    """``ts`` to the second, as ISO 8601 UTC; the text is made once per second (each call
-    formatted it anew, with ``strftime``, twice per served call)."""
-    global _ISO_LAST
-    second = math.floor(ts)
-    known, text = _ISO_LAST
-    if second != known:
-        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        _ISO_LAST = (second, text)  # one assignment: safe across threads
-    return text
 
 
 def _camel(name: str) -> str:

@@ -158,14 +158,8 @@ def test_a_closed_session_is_not_handed_a_client(session: KmsSession) -> None:
     assert session._client is None
 
 
-def test_a_failure_in_the_child_is_the_same_kms_error_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_a_failure_in_the_child_is_the_same_kms_error_here() -> None:
+    # No credentials anywhere: tests/conftest.py's isolated_home clears them for every test.
     backend = Backend(kind="endpoint", endpoint_url="http://127.0.0.1:9", region="eu-west-1")
     with KmsSession(backend) as session:
         listing = start_key_listing(session)

@@ -165,17 +165,11 @@ async def test_the_open_activity_log_gets_the_calls_made_while_it_is_open(
         assert table.row_count == len(app.activity) > before
 
 
-async def test_a_failure_of_the_start_up_listing_process_is_the_error_modal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_failure_of_the_start_up_listing_process_is_the_error_modal() -> None:
     """The listing begun before the app runs in a child process: its KmsError (here, no
     credentials for an endpoint) is shown as a listing on a thread showed it; Escape closes
     it and the app goes on."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # No credentials anywhere: tests/conftest.py's isolated_home clears them for every test.
     backend = Backend(kind="endpoint", endpoint_url="http://127.0.0.1:9", region="eu-west-1")
     app = start_app(backend, config.Settings(), persist_settings=False)
     assert isinstance(app._key_listing, ProcessKeyListing)
