@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import resource
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,6 +83,49 @@ def pytest_terminal_summary(terminalreporter: object, config: pytest.Config) -> 
             for worker, (wall, cpu) in sorted(times.items())
         )
         terminalreporter.write_line(f"xdist workers: {parts}")  # type: ignore[attr-defined]
+
+
+_SEEDING = threading.local()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seeded_rsa_pair_once_per_region() -> Iterator[None]:
+    """A fresh data folder's seed makes one RSA 2048 key pair per Region (tens of ms to a few
+    hundred of CPU each, the prime search), and the test workers seed about 450 fresh
+    folders: some 30 s of CPU on primes that no test asserts about. In the tests the
+    seed's RSA key pair is generated once per Region and worker and reused by every later
+    folder's seed (with a material id of its own, as a new key gets): the keys of one
+    folder still differ between its Regions, and every other key (CreateKey, data key pairs,
+    key pools, keys the tests make themselves) is generated as in the app. The seed's own
+    path is unchanged, only where its RSA bytes come from: tests/sandbox/test_regions.py
+    checks a seeded folder, tests/keypairs generation itself."""
+    from kmsworkbench.sandbox import core, seed
+    from kmsworkbench.sandbox.core.material import NewKey
+
+    make_material: Callable[[str], NewKey] = core.make_material
+    seed_region: Callable[[Any], bool] = seed.seed_region
+    pairs: dict[tuple[str, str], NewKey] = {}
+
+    def seeding(r: Any) -> bool:
+        _SEEDING.region = r.region
+        try:
+            return seed_region(r)
+        finally:
+            _SEEDING.region = None
+
+    def material(key_spec: str) -> NewKey:
+        region = getattr(_SEEDING, "region", None)
+        if region is None or key_spec != "RSA_2048":
+            return make_material(key_spec)
+        made = pairs.get((region, key_spec))
+        if made is None:
+            made = pairs[(region, key_spec)] = make_material(key_spec)
+        return NewKey(key_spec, core.new_material_id(), made.secret, made.public_der)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(core, "make_material", material)
+        patch.setattr(seed, "seed_region", seeding)
+        yield
 
 
 @pytest.fixture(autouse=True)
