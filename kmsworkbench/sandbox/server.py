@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
-from kmsworkbench.sandbox import keypool
+from kmsworkbench.sandbox import checkpointer, keypool
 from kmsworkbench.sandbox.asgi import AppLimits, KmsApp, KmsAsgiApp
 from kmsworkbench.sandbox.http11 import protocol_class
 
@@ -202,9 +202,12 @@ class KmsServer:
 
     def run(self) -> None:
         """Serve until :meth:`request_stop`, then stop gracefully and return. The RSA key
-        pool (``keypool``) runs while this serves."""
+        pool (``keypool``) and the WAL checkpoints (``checkpointer``) run while this serves."""
         keypool.acquire(self.limits.rsa_pool or 0)
+        wal = checkpointer.for_app(self.app)  # WAL checkpoints off the calls' path
         try:
+            if wal is not None:
+                wal.start()
             if not self._stop_requested.is_set():
                 with asyncio.Runner(loop_factory=_loop_factory(self.limits.loop)) as runner:
                     runner.run(self._uvicorn.serve(sockets=[self.socket]))
@@ -213,6 +216,8 @@ class KmsServer:
             with contextlib.suppress(OSError):
                 self.socket.close()
             self.asgi.close()
+            if wal is not None:  # after the last call's work
+                wal.stop()
 
     def request_stop(self) -> None:
         """Ask :meth:`run` to stop (safe from a signal handler or another thread)."""

@@ -182,6 +182,14 @@ class Store(KeyTables, NameTables):
             conn.execute("PRAGMA synchronous = FULL" if full else "PRAGMA synchronous = NORMAL")
             self._sync_full = full
 
+    def set_wal_autocheckpoint(self, pages: int) -> None:
+        """SQLite's automatic WAL checkpoint for this connection: after a commit that
+        leaves ``pages`` pages or more in the WAL (0: never; ``checkpointer`` makes them
+        instead while ``serve`` runs)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.execute(f"PRAGMA wal_autocheckpoint = {max(0, int(pages))}")
+
     def snapshot(self) -> bytes:
         """A consistent image of the whole store (SQLite's online backup API, one read
         transaction, so concurrent writers in other processes are fine), as the bytes of a
