@@ -6,6 +6,7 @@ MODE ``load``: the key list of FOLDER (or of ENDPOINT_URL, with the credentials 
 environment) until every key is described; prints ``FIRST-ROWS t`` and ``ALL-DESCRIBED t``
 (seconds since START, the parent's ``time.time()`` just before it started this process,
 then this process's CPU seconds so far).
+MODE ``first``: prints ``FIRST-ROWS`` and ends there.
 MODE ``memory``: then prints ``RSS-MB app children pss`` twice, once all is described (the
 key listing's child may still run) and once the child has ended (``SETTLED-MB``, up to 15 s
 later): this process's resident set, its children's, and the proportional set size of all
@@ -89,6 +90,8 @@ async def main(mode: str, start: float, folder: str, url: str) -> None:
             if not first and screen.query_one(KeyTable).row_count:
                 first = True
                 print(f"FIRST-ROWS {time.time() - start:.4f} {cpu_s():.4f}", flush=True)
+                if mode == "first":
+                    return
             keys = screen.index.all()
             if (
                 first

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS: tuple[tuple[str, list[str]], ...] = (
     ("bench_generate_one.py", ["--rounds", "3"]),
     ("bench_generate.py", ["--rounds", "1"]),
-    ("bench_startup.py", ["--rounds", "3"]),
+    ("bench_startup.py", ["--rounds", "7"]),  # a round is three processes of half a second
     ("bench_tui_slow_network.py", ["--rounds", "1"]),
     ("bench_tui_filter.py", ["--rounds", "1"]),
     ("bench_tui_memory.py", ["--rounds", "1"]),
