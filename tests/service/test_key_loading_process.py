@@ -134,6 +134,7 @@ def test_once_the_listing_is_done_the_session_takes_over_and_the_child_ends(
         asker.start()
         try:
             assert listing._process.wait(30) == 0  # ended, not killed
+            listing._thread.join(30)  # its reader has seen the end and let the session go
         finally:
             stop.set()
             asker.join(30)
