@@ -77,23 +77,31 @@ def main() -> int:
             )
             key_id = kms.create_key(Description="bench")["KeyMetadata"]["KeyId"]
             kms.list_keys(Limit=1)  # the connection is open before any timing
-            bare = SignedJsonClient(
-                url,
-                values["AWS_DEFAULT_REGION"],
-                values["AWS_ACCESS_KEY_ID"],
-                values["AWS_SECRET_ACCESS_KEY"],
-            )
-            bare.call("ListKeys", {"Limit": 1})
+
+            def signed(endpoint: str) -> SignedJsonClient:
+                """A bare signed client of ``endpoint``, its connection open."""
+                client = SignedJsonClient(
+                    endpoint,
+                    values["AWS_DEFAULT_REGION"],
+                    values["AWS_ACCESS_KEY_ID"],
+                    values["AWS_SECRET_ACCESS_KEY"],
+                )
+                client.call("ListKeys", {"Limit": 1})
+                return client
+
+            def pair_call(client: SignedJsonClient, spec: str) -> Callable[[], float]:
+                return timed(
+                    lambda: client.call(
+                        "GenerateDataKeyPairWithoutPlaintext",
+                        {"KeyId": key_id, "KeyPairSpec": spec},
+                    )
+                )
+
+            bare = signed(url)
             canned, canned_url, _ = start_server(
                 folder, command=[sys.executable, str(Path(__file__).with_name("_canned_server.py"))]
             )
-            floor_client = SignedJsonClient(
-                canned_url,
-                values["AWS_DEFAULT_REGION"],
-                values["AWS_ACCESS_KEY_ID"],
-                values["AWS_SECRET_ACCESS_KEY"],
-            )
-            floor_client.call("ListKeys", {"Limit": 1})
+            floor_client = signed(canned_url)
             for spec in opts.specs.split(","):
                 raw, rounds = RAW[spec]
                 served = timed(
@@ -101,18 +109,8 @@ def main() -> int:
                         KeyId=key_id, KeyPairSpec=spec
                     )
                 )
-                lean = timed(
-                    lambda spec=spec: bare.call(
-                        "GenerateDataKeyPairWithoutPlaintext",
-                        {"KeyId": key_id, "KeyPairSpec": spec},
-                    )
-                )
-                floor = timed(
-                    lambda spec=spec: floor_client.call(
-                        "GenerateDataKeyPairWithoutPlaintext",
-                        {"KeyId": key_id, "KeyPairSpec": spec},
-                    )
-                )
+                lean = pair_call(bare, spec)
+                floor = pair_call(floor_client, spec)
                 rounds = max(2, round(rounds * opts.scale))
                 if spec.startswith("RSA"):
                     # Milliseconds of client do not matter beside an RSA generation, and a

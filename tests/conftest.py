@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kmsworkbench.service import _debug
+from kmsworkbench.service._debug import disable_debug_logging
 
 
 @pytest.hookimpl(optionalhook=True)  # the hook exists only with xdist loaded
@@ -152,5 +152,4 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     yield home
     # A --debug session installs botocore's debug log on this process's stderr; left on, it
     # would print (and format) every later test's botocore records in this worker.
-    if _debug._handler is not None:
-        _debug.disable_debug_logging()
+    disable_debug_logging()
