@@ -109,3 +109,30 @@ def test_a_script_without_the_servers_environment_says_what_to_do(tmp_path: Path
     done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
     assert done.returncode != 0
     assert "kmsworkbench sandbox env" in done.stderr
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_grant_tokens_that_begin_with_a_dash_reach_the_server(
+    count: int, served: dict[str, str], tmp_path: Path
+) -> None:
+    """A grant token is base64url, so it may begin with ``-``: the exported script's
+    ``--grant-tokens`` must not let the AWS CLI read it as an option (a CI run failed so)."""
+    from kmsworkbench.lessons.actions.kms import _grant_tokens_words
+    from kmsworkbench.lessons.shell import Shell
+
+    sh = Shell()
+    saved = {f"T{i}": f"-Qc2AY7zB80TQUdrHPFk1p07C{i}" for i in range(count)}
+    words = _grant_tokens_words(sh, [f"${name}" for name in saved])
+    (tmp_path / "blob").write_bytes(b"\x01" * 64)
+    command = f"aws kms decrypt --ciphertext-blob fileb://{tmp_path / 'blob'} " + " ".join(words)
+    done = subprocess.run(
+        ["bash", "-c", command],
+        env={**served, **saved},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Unknown options" not in done.stderr, done.stderr
+    assert "expected one argument" not in done.stderr, done.stderr
+    # The server answered: the tokens are not valid, or the blob is not a ciphertext.
+    assert "An error occurred (" in done.stderr, done.stderr

@@ -3,6 +3,7 @@ over both transports."""
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any
@@ -770,6 +771,21 @@ def test_grant_tokens(kms: Any, demo_key: str, error_of: Any) -> None:
         GrantTokens=[grant["GrantToken"]],
     )
     assert err["Code"] == "InvalidGrantTokenException"
+
+
+def test_grant_tokens_never_begin_with_a_dash(kms: Any, demo_key: str) -> None:
+    """Tokens begin with a version byte, as AWS's do (``AQ...``): a leading ``-`` made the
+    AWS CLI read a token as an option. A random first byte gave one in 64."""
+    from kmsworkbench.sandbox.operations.grants import new_grant_token
+
+    tokens = [new_grant_token() for _ in range(2000)]
+    assert not [t for t in tokens if t.startswith("-")]
+    assert len(set(tokens)) == len(tokens)
+    assert all(len(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))) == 96 for t in tokens)
+    grant = kms.create_grant(
+        KeyId=demo_key, GranteePrincipal="arn:aws:iam::111122223333:root", Operations=["Encrypt"]
+    )
+    assert grant["GrantToken"].startswith("A")
 
 
 def test_retire_grant(kms: Any, demo_key: str, ecc_key: dict[str, Any], error_of: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kmsworkbench.service.errors import KmsError
 
@@ -136,10 +136,20 @@ def _decrypt_shell(sh: Shell, p: Params) -> None:
     if p.get("key"):
         words += ["--key-id", sh.arg(p["key"])]
     words += sh.context(p.get("context"))
-    if p.get("grant_tokens"):
-        words += ["--grant-tokens", *(sh.arg(t) for t in p["grant_tokens"])]
+    words += _grant_tokens_words(sh, p.get("grant_tokens") or [])
     sh.kms(words, capture=[var(f"{save}.plaintext")], query="Plaintext")
     sh.run('echo "  decrypted"')
+
+
+def _grant_tokens_words(sh: Shell, tokens: list[Any]) -> list[str]:
+    """``--grant-tokens`` for the AWS CLI in a form it cannot read as an option: a token
+    is base64url, so it may begin with ``-``, and ``--grant-tokens -Qc2...`` is then an
+    unknown option. One token is joined to the flag with ``=``; several go as a JSON list."""
+    if not tokens:
+        return []
+    if len(tokens) == 1:
+        return [f"--grant-tokens={sh.arg(tokens[0])}"]
+    return ["--grant-tokens", sh.json(list(tokens))]
 
 
 @action(

@@ -84,7 +84,7 @@ def create_grant(r: Request, p: Params) -> Response:
             grant_id=secrets.token_hex(32),
             region=r.region,
             key_id=key.key_id,
-            token=base64.urlsafe_b64encode(os.urandom(96)).decode("ascii").rstrip("="),
+            token=new_grant_token(),
             name=name,
             grantee=grantee or service_grantee,
             retiring=p.get("RetiringPrincipal") or p.get("RetiringServicePrincipal"),
@@ -96,6 +96,14 @@ def create_grant(r: Request, p: Params) -> Response:
         return {"GrantToken": grant.token, "GrantId": grant.grant_id}
 
     return tx(r, work, write=True)
+
+
+def new_grant_token() -> str:
+    """A fresh grant token: URL-safe base64 of 96 bytes, the first a version byte, as AWS's
+    tokens begin (``AQ...``). The fixed first byte means a token never begins with ``-``,
+    which the AWS CLI, argparse and most shell tools would read as an option (a random
+    first byte did one time in 64, and a lesson's exported script failed on it)."""
+    return base64.urlsafe_b64encode(b"\x01" + os.urandom(95)).decode("ascii").rstrip("=")
 
 
 @operation("ListGrants")
