@@ -11,6 +11,7 @@ endpoint, Region and the sandbox's credentials for the AWS CLI.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import threading
@@ -153,13 +154,17 @@ def aws_cli_command(
             if value:
                 words += [flag, format_context_for_cli({str(k): str(v) for k, v in value.items()})]
         elif isinstance(value, list):
-            if value:
+            if value and any(str(v).startswith("-") for v in value):
+                # The AWS CLI would read ``-Qc2...`` (a grant token may begin so) as an
+                # option: the JSON form of the list cannot be mistaken.
+                words += [flag, json.dumps([str(v) for v in value], separators=(",", ":"))]
+            elif value:
                 words.append(flag)
                 words += [str(v) for v in value]
         elif isinstance(value, dict):
-            import json
-
             words += [flag, json.dumps(value, separators=(",", ":"))]
+        elif str(value).startswith("-"):
+            words.append(f"{flag}={value}")
         else:
             words += [flag, str(value)]
     words += backend.cli_options(effective_region)

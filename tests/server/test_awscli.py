@@ -267,3 +267,32 @@ def test_each_region_from_the_credential_scope(aws: AwsCli, served: ServerHandle
         "TrentService.DescribeKey", json.dumps({"KeyId": made["eu-west-1"]}).encode(), "eu-west-1"
     )
     assert status == 200, body
+
+
+def test_copied_commands_keep_values_that_begin_with_a_dash(
+    aws: AwsCli, served: ServerHandle, tmp_path: Path
+) -> None:
+    """The copied AWS CLI command ("Copy as AWS CLI") with a grant token or a description
+    that begins with ``-``: the real AWS CLI takes the value, not an unknown option
+    (``--grant-tokens -Qc2...`` was one)."""
+    import shlex
+
+    from kmsworkbench.service import Backend, aws_cli_command
+
+    backend = Backend(kind="endpoint", endpoint_url=served.endpoint_url, region="us-east-1")
+    described = shlex.split(
+        aws_cli_command("CreateKey", {"Description": "-starts with a dash"}, backend)
+    )
+    assert described[0] == "aws"
+    created = aws.json(*described[1:])
+    assert created["KeyMetadata"]["Description"] == "-starts with a dash"  # type: ignore[index]
+    (tmp_path / "private-key-ciphertext.bin").write_bytes(b"\x01" * 64)
+    for tokens in (["-Qc2AY7zB80TQ"], ["AQpA", "-Qc2AY7zB80TQ"]):
+        words = shlex.split(
+            aws_cli_command(
+                "Decrypt", {"CiphertextBlob": b"\x01" * 64, "GrantTokens": tokens}, backend
+            )
+        )
+        words = [w.replace("fileb://", f"fileb://{tmp_path}/") for w in words]
+        err = aws.fails(*words[1:], code="InvalidGrantTokenException")
+        assert "Unknown options" not in err
