@@ -28,13 +28,16 @@ given, so the key screen takes it over the same way.
   the read-only calls of :data:`REMOTE_OPERATIONS`, whose answers carry none (it refuses any
   other), and journal entries are redacted (service/journal.py) before they are sent.
 - Describe answers are handed on only once the key screen follows and its first rows are
-  drawn (the ``hold`` of :meth:`KeyListing.follow`); until then the pipe fills and the child
-  waits, as the thread's describes did.
+  drawn (the ``hold`` of :meth:`KeyListing.follow`). Until then up to :data:`READ_AHEAD` of
+  them are kept here while the rest of what the child says (the aliases, later pages, the
+  answers to the session's calls) is handed on at once; past that the pipe fills and the
+  child waits, as the thread's describes did.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -57,6 +60,13 @@ from kmsworkbench.service.session_listing import account_of
 # the child go: not at once, so the import of botocore here does not take turns with the
 # drawing of the last descriptions.
 HAND_OVER_AFTER = 1.0
+
+# How many descriptions are kept, read but not handed on, until the first rows are drawn.
+# Reading on past the first lets the aliases (ListAliases answers a moment after ListKeys,
+# while the child already describes) and the detail pane's answers arrive before the rows
+# are drawn, not after: one sort and one draw, not two. Past this many the reader waits, so
+# 10,000 descriptions are not parsed while Textual starts.
+READ_AHEAD = 64
 
 
 class StoreProblem(Exception):
@@ -91,7 +101,13 @@ class ProcessKeyListing(KeyListing):
         self._store_verdict: tuple[str | None] | None = None  # (problem,) once the child said
         self._process: Any = None  # subprocess.Popen or child_process.ForkedChild
         self._keys: dict[str, KeyInfo] = {}
-        self._held = False
+        # Until the first rows are drawn: the descriptions read, and what must come after
+        # them (the end of the listing, its error), in order, to be handed on then.
+        self._kept: list[Callable[[], None]] = []
+        self._kept_descriptions = 0
+        self._kept_lock = threading.Lock()
+        self._released = False  # the rows are drawn: everything is handed on as it comes
+        self._released_event = threading.Event()
         self._thread = threading.Thread(target=self._read, name="kms-key-listing", daemon=True)
         self._send_lock = threading.Lock()
         self._replies: dict[int, Future[dict[str, Any]]] = {}
@@ -189,8 +205,7 @@ class ProcessKeyListing(KeyListing):
                 message = loads(line)
                 if message["k"] == "done":
                     done = True
-                    self._finish(done)
-                    self._start_hand_over()
+                    self._in_order(self._listing_finished)
                 elif message["k"] == "reply":
                     self._reply(message)
                 elif message["k"] == "journal" or not (done or self._cancelled):
@@ -278,39 +293,79 @@ class ProcessKeyListing(KeyListing):
                     changed.append(info)
             self._put("aliases", changed)
         elif kind == "described":
-            self._hold_describes()
-            data = message["key"]
-            info = self._info(data)
-            info.metadata, info.error = data["metadata"], data["error"]
-            if data["aliases"]:
-                info.aliases = list(data["aliases"])
-            if info.metadata is not None:
-                with session._cache_lock:
-                    session._described[info.key_id] = info
-                    session._described[info.arn] = info
-            self._put("described", info)
+            self._in_order(lambda: self._hand_on_description(message), description=True)
         elif kind == "alias_map":
             with session._cache_lock:
                 session._aliases = {k: list(v) for k, v in message["map"].items()}
         elif kind == "listed":
-            self._put("listed")
+            self._in_order(lambda: self._put("listed"))
         elif kind == "store":
             self._store_verdict = (message["problem"],)
             self._store_said.set()
         elif kind == "error":
-            self._error = kms_error(message["error"])
+            self._in_order(lambda: self._failed(kms_error(message["error"])))
         elif kind == "failure":
-            self._error = RuntimeError(f"listing the keys failed: {message['text']}")
+            failure = RuntimeError(f"listing the keys failed: {message['text']}")
+            self._in_order(lambda: self._failed(failure))
 
-    def _hold_describes(self) -> None:
-        """Before the first description is handed on: wait for the key screen to follow and
-        draw its first rows (as the thread's describes wait before they start). This thread
-        stops reading meanwhile, so the pipe fills and the child's describes wait too: the
-        answers that came early neither take this process's CPU nor flood the screen with
+    def _failed(self, error: BaseException) -> None:
+        self._error = error
+
+    def _listing_finished(self) -> None:
+        self._finish(True)
+        self._start_hand_over()
+
+    def _hand_on_description(self, message: dict[str, Any]) -> None:
+        session = self.session
+        data = message["key"]
+        info = self._info(data)
+        info.metadata, info.error = data["metadata"], data["error"]
+        if data["aliases"]:
+            info.aliases = list(data["aliases"])
+        if info.metadata is not None:
+            with session._cache_lock:
+                session._described[info.key_id] = info
+                session._described[info.arn] = info
+        self._put("described", info)
+
+    def _in_order(self, action: Callable[[], None], *, description: bool = False) -> None:
+        """``action`` now, or, while descriptions wait for the first rows to be drawn, after
+        them. A description waits for the key screen to follow and draw its first rows (as
+        the thread's describes wait before they start): the first one kept starts a thread
+        that waits for that, then hands on what was kept. Replies, journal entries, aliases
+        and later pages are not held behind them. With :data:`READ_AHEAD` descriptions kept,
+        this thread stops reading until then, so the pipe fills and the child's describes
+        wait too: early answers neither take this process's CPU nor flood the screen with
         messages before the first rows are drawn."""
-        if not self._held:
-            self._held = True
+        with self._kept_lock:
+            if self._released or not (description or self._kept):
+                full = None
+            else:
+                self._kept.append(action)
+                if description:
+                    self._kept_descriptions += 1
+                    if self._kept_descriptions == 1:
+                        threading.Thread(
+                            target=self._release_when_shown, name="kms-rows-shown", daemon=True
+                        ).start()
+                full = self._kept_descriptions >= READ_AHEAD
+        if full is None:
+            action()
+        elif full:
+            self._released_event.wait()
+
+    def _release_when_shown(self) -> None:
+        try:
             self._wait_for_follower()
+        finally:
+            with self._kept_lock:
+                kept, self._kept = self._kept, []
+                try:
+                    for action in kept:
+                        action()
+                finally:
+                    self._released = True
+                    self._released_event.set()
 
 
 def start_key_listing(

@@ -10,13 +10,22 @@ import sys
 import textwrap
 import threading
 import time
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kmsworkbench.sandbox.store import DB_NAME
-from kmsworkbench.service import Backend, KeyInfo, KmsError, KmsSession, child_process
+from kmsworkbench.service import (
+    Backend,
+    KeyInfo,
+    KmsError,
+    KmsSession,
+    child_process,
+    key_loading_process,
+)
 from kmsworkbench.service.key_listing_wire import dumps, loads
 from kmsworkbench.service.key_loading import KeyListing
 from kmsworkbench.service.key_loading_process import (
@@ -145,6 +154,67 @@ def test_once_the_listing_is_done_the_session_takes_over_and_the_child_ends(
         # From now on every call is made here.
         session.call("GetKeyPolicy", KeyId=demo.key_id, PolicyName="default")
         assert session.journal.entries[-1].operation == "GetKeyPolicy"
+
+
+def test_while_the_descriptions_wait_for_the_rows_the_rest_is_read_on(
+    session: KmsSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the first rows are drawn, descriptions are kept, but the rest of what the child
+    says is not held behind them: a call the detail pane makes meanwhile is answered. When
+    the reader itself waited at the first description, that answer waited for the rows."""
+    use_fork(monkeypatch, False)
+    listing = start_key_listing(session)
+    assert isinstance(listing, ProcessKeyListing)
+    answered: list[str] = []
+
+    def hold() -> None:  # the rows are being drawn: the pane asks for a key's policy
+        reply: Future[dict[str, Any]] = Future()
+
+        def ask() -> None:
+            try:
+                listed = session.call("ListAliases")["Aliases"]
+                key_id = next(a["TargetKeyId"] for a in listed if "TargetKeyId" in a)
+                reply.set_result(session.call("GetKeyPolicy", KeyId=key_id, PolicyName="default"))
+            except BaseException as exc:
+                reply.set_exception(exc)
+
+        threading.Thread(target=ask, daemon=True).start()
+        answered.append(reply.result(timeout=20)["Policy"])
+
+    with session:
+        described: list[KeyInfo] = []
+        listing.follow(lambda _batch: None, described.append, hold=hold)
+        assert answered and '"Statement"' in answered[0]
+        assert described and all(k.described for k in described)
+        assert session._client is None  # the child made those calls
+
+
+def test_past_read_ahead_descriptions_the_reader_waits_for_the_rows(
+    session: KmsSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most READ_AHEAD descriptions are read before the rows are drawn: 10,000 are not
+    parsed while Textual starts. Then the reader waits, and every key is still described."""
+    use_fork(monkeypatch, False)
+    monkeypatch.setattr(key_loading_process, "READ_AHEAD", 3)
+    with session:
+        made = [session.call("CreateKey", Description=f"k{i}")["KeyMetadata"] for i in range(6)]
+    session = KmsSession(session.backend)
+    listing = start_key_listing(session)
+    assert isinstance(listing, ProcessKeyListing)
+    kept: list[int] = []
+
+    def hold() -> None:
+        deadline = time.monotonic() + 20
+        while listing._kept_descriptions < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the child has more to say: the reader does not read it yet
+        kept.append(listing._kept_descriptions)
+
+    with session:
+        described: list[KeyInfo] = []
+        listing.follow(lambda _batch: None, described.append, hold=hold)
+        assert kept == [3]
+        assert {k["KeyId"] for k in made} <= {k.key_id for k in described}
 
 
 def test_a_closed_session_is_not_handed_a_client(session: KmsSession) -> None:
