@@ -262,12 +262,13 @@ class KeyListScreen(WorkbenchScreen):
         if field:
             text.append(f"\nMatches the filter by its {field}.", style="italic")
         pane.show(text, info)
-        if info.metadata is None:
-            return
         details = self._key_details.get(info.key_id)
         if details is not None:
-            pane.show_details(info, details, can_rotate_now=self._can_rotate(details))
+            if info.metadata is not None:
+                pane.show_details(info, details, can_rotate_now=self._can_rotate(details))
         elif info.key_id not in self._fetching_details:
+            # Begun before the key is described, too (shown once it is): at start the calls
+            # go on while the first rows are drawn and the keys described, not after.
             self._fetching_details.add(info.key_id)
             self._key_details_worker(info.key_id)
 
@@ -292,7 +293,7 @@ class KeyListScreen(WorkbenchScreen):
         self._fetching_details.discard(message.details.key_id)
         self._key_details[message.details.key_id] = message.details
         info = self.query_one(KeyTable).highlighted
-        if info is not None and info.key_id == message.details.key_id:
+        if info is not None and info.key_id == message.details.key_id and info.metadata is not None:
             self.query_one(KeyDetailPane).show_details(
                 info, message.details, can_rotate_now=self._can_rotate(message.details)
             )
