@@ -11,6 +11,8 @@ one worker never sweeps a screen twice (module-level cache; xdist workers each k
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import traceback
 from collections import deque
@@ -249,6 +251,9 @@ class Walker:
         self.first: str | None = None
         self.textual_done: set[tuple[str, str]] = set()
         self.base = Path(tempfile.mkdtemp(prefix="kmswb-sweep-"))
+        # Made at import, in every test process (and the controller): removed at its exit,
+        # or each make test left a folder per process behind.
+        atexit.register(shutil.rmtree, self.base, ignore_errors=True)
 
     async def start(self) -> str:
         if self.first is None:
