@@ -6,23 +6,29 @@ JSON) and the loopback round trip; what it measures against ``serve`` beyond tha
 server's.
 
     python benchmarks/_canned_server.py      # prints "listening on http://127.0.0.1:PORT"
+    python benchmarks/_canned_server.py --ciphertext   # the answer also holds a CiphertextBlob
+
+With ``--ciphertext`` (bench_vs_moto's ceiling), the answer also carries a CiphertextBlob,
+so a client that encrypts first and decrypts what it got back runs its mix against it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from typing import cast
 
-BODY = json.dumps(
-    {
-        "KeyId": "arn:aws:kms:us-east-1:111122223333:key/" + "0" * 36,
-        "KeyPairSpec": "ECC_NIST_P256",
-        "PrivateKeyCiphertextBlob": "A" * 400,
-        "PublicKey": "B" * 120,
-        "KeyMaterialId": "c" * 64,
-    }
-).encode()
+FIELDS = {
+    "KeyId": "arn:aws:kms:us-east-1:111122223333:key/" + "0" * 36,
+    "KeyPairSpec": "ECC_NIST_P256",
+    "PrivateKeyCiphertextBlob": "A" * 400,
+    "PublicKey": "B" * 120,
+    "KeyMaterialId": "c" * 64,
+}
+if "--ciphertext" in sys.argv[1:]:
+    FIELDS["CiphertextBlob"] = "C" * 204
+BODY = json.dumps(FIELDS).encode()
 ANSWER = (
     b"HTTP/1.1 200 OK\r\nx-amzn-RequestId: 00000000-0000-4000-8000-000000000000\r\n"
     b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n" % len(BODY)

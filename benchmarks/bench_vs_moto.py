@@ -5,6 +5,11 @@ side generates pairs here; bench_serve_load.py measures the pair mix). Measureme
 between the two servers. Targets: at least 4x moto's requests per second; no client's first
 answer after more than 1 s (timed from when its first request left it; see bench_serve_load).
 
+A third side is the clients' own ceiling: the same clients against a server that answers
+every request at once with canned bytes (``_canned_server``, no KMS work at all). The clients
+and the servers share the machine's cores, so no server, however fast, is served more
+requests/s than that; the figure prints the ratio to moto that such a server would reach.
+
     .venv/bin/python benchmarks/bench_vs_moto.py [--clients 16,64] [--seconds 5] [--rounds 2]
 """
 
@@ -24,6 +29,8 @@ from pathlib import Path
 from _peers import sandbox_env, start_server
 from _report import report
 from bench_serve_load import cpu_seconds, measure
+
+CEILING = "canned answers, no work (the clients' ceiling)"
 
 MOTO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -83,13 +90,22 @@ def main() -> int:
         folder = Path(tmp) / "sandbox"
         server, url, port = start_server(folder, dict(os.environ, PYTHONUNBUFFERED="1"))
         moto, moto_url = start_moto()
+        canned, canned_url, _ = start_server(
+            folder,
+            command=[
+                sys.executable,
+                str(Path(__file__).with_name("_canned_server.py")),
+                "--ciphertext",
+            ],
+        )
         try:
             ours = sandbox_env(folder, port)
             targets = {
                 "kmsworkbench serve": (ours, url, make_key(ours, url)),
                 "moto server": (MOTO_CREDENTIALS, moto_url, make_key(MOTO_CREDENTIALS, moto_url)),
+                CEILING: (MOTO_CREDENTIALS, canned_url, "0" * 36),
             }
-            pids = {"kmsworkbench serve": server.pid, "moto server": moto.pid}
+            pids = {"kmsworkbench serve": server.pid, "moto server": moto.pid, CEILING: canned.pid}
             rows: dict[tuple[str, int], list[dict[str, object]]] = {}
             for round_no in range(max(1, opts.rounds)):
                 for count in counts:
@@ -125,6 +141,8 @@ def main() -> int:
             server.communicate(timeout=60)
             moto.send_signal(signal.SIGTERM)
             moto.wait(timeout=60)
+            canned.kill()
+            canned.wait(timeout=60)
     for count in counts:
         ours_rps = [float(r["rps"]) for r in rows[("kmsworkbench serve", count)]]  # type: ignore[arg-type]
         moto_rps = [float(r["rps"]) for r in rows[("moto server", count)]]  # type: ignore[arg-type]
@@ -136,6 +154,8 @@ def main() -> int:
         ours_cpu = [float(r["cpu_ms"]) for r in ours_rows]  # type: ignore[arg-type]
         moto_cpu = [float(r["cpu_ms"]) for r in rows[("moto server", count)]]  # type: ignore[arg-type]
         cpu_ratio = statistics.median(moto_cpu) / max(statistics.median(ours_cpu), 1e-9)
+        ceiling_rps = [float(r["rps"]) for r in rows[(CEILING, count)]]  # type: ignore[arg-type]
+        ceiling = statistics.median(ceiling_rps) / max(statistics.median(moto_rps), 1e-9)
         report(
             f"served sandbox vs moto, {count} keep-alive boto3 clients",
             {
@@ -145,11 +165,13 @@ def main() -> int:
                 "kmsworkbench longest first answer from the start": started,
                 "kmsworkbench server CPU per request, ms": ours_cpu,
                 "moto server CPU per request, ms": moto_cpu,
+                f"{CEILING} req/s": ceiling_rps,
             },
             ratio,
             f"{ratio:.1f}x moto's requests/s; longest first answer {max(firsts):.3f} s from "
             f"sending ({max(started):.3f} s from the common start), {late} clients waited "
-            f"over 1 s; moto's server spends {cpu_ratio:.1f}x the CPU per request",
+            f"over 1 s; moto's server spends {cpu_ratio:.1f}x the CPU per request; the "
+            f"clients' ceiling (a server doing no work) is {ceiling:.1f}x moto",
             "at least 4x moto; no first answer after more than 1 s",
             ratio >= 4 and max(firsts) <= 1.0 and late == 0,
             unit="",
