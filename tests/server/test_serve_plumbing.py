@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -101,6 +102,50 @@ def test_work_pool_answers_raises_and_stays_within_its_threads() -> None:
         pool.close()
     assert len(seen) == 3 and all(name.startswith("test-work_") for name in seen)
     assert not any(t.name.startswith("test-work_") for t in threading.enumerate())
+
+
+def test_work_pool_keeps_two_threads_for_work_that_only_queues() -> None:
+    pool = WorkPool(8, "test-hot", stall=10.0)  # no thread counts as held here
+    seen: set[str] = set()
+
+    def work(n: int) -> int:
+        seen.add(threading.current_thread().name)
+        time.sleep(0.001)  # lets the GIL go, as a SQLite call does
+        return n
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(pool.run(work, n) for n in range(40))))
+
+    try:
+        assert asyncio.run(main()) == list(range(40))
+    finally:
+        pool.close()
+    assert len(seen) == 2
+
+
+def test_work_pool_starts_a_thread_when_every_thread_is_held() -> None:
+    pool = WorkPool(8, "test-stall", stall=0.02)
+    release = threading.Event()
+
+    def hold() -> None:
+        assert release.wait(10)
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        held = [loop.create_task(pool.run(hold)) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        began = time.monotonic()
+        await pool.run(int, "7")  # neither held thread can take it
+        waited = time.monotonic() - began
+        release.set()
+        await asyncio.gather(*held)
+        return waited
+
+    try:
+        assert asyncio.run(main()) < 5.0
+    finally:
+        release.set()
+        pool.close()
 
 
 def test_work_pool_close_finishes_queued_work_then_refuses() -> None:
