@@ -19,9 +19,11 @@ started for work that merely queues: the work is GIL-bound and the store seriali
 transactions, so sixteen threads each holding a request only took turns at the GIL and the
 store's lock (about twelve context switches per request against three, and some 0.05 ms of
 server CPU a request more). Another thread is started when work is waiting and no thread
-has finished anything for ``stall`` seconds (20 ms): every thread is then held by something
+has finished anything for ``stall`` seconds (0.1 s): every thread is then held by something
 slow that lets the GIL go (an RSA generation, a SQLite lock held by another process), and
-the waiting work must not wait for it.
+the waiting work must not wait for it. (20 ms was too short: on a machine busy with its
+clients, two threads waiting for the CPU looked held, and the pool grew to all its threads.)
+A thread beyond the hot ones ends after ``idle`` seconds (1 s) with nothing to do.
 """
 
 from __future__ import annotations
@@ -54,14 +56,22 @@ class WorkPool:
     """At most ``max_workers`` threads running what :meth:`run` hands them, in order."""
 
     def __init__(
-        self, max_workers: int, name: str = "kms-work", *, hot: int = 2, stall: float = 0.02
+        self,
+        max_workers: int,
+        name: str = "kms-work",
+        *,
+        hot: int = 2,
+        stall: float = 0.1,
+        idle: float = 1.0,
     ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.max_workers = max_workers
         self.hot = max(1, hot)
         self.stall = stall
+        self.idle = idle
         self._name = name
+        self._started = 0  # threads started so far (their names' numbers)
         # One token on the queue per item in one of the deques (None: a thread is to stop).
         self._queue: queue.SimpleQueue[bool | None] = queue.SimpleQueue()
         self._urgent: deque[_Item] = deque()
@@ -116,16 +126,26 @@ class WorkPool:
             loop.call_later(self.stall, self._watch, loop)
 
     def _start_thread(self) -> None:
+        extra = len(self._threads) >= self.hot
         thread = threading.Thread(
-            target=self._worker, name=f"{self._name}_{len(self._threads)}", daemon=True
+            target=self._worker, args=(extra,), name=f"{self._name}_{self._started}", daemon=True
         )
+        self._started += 1
         self._threads.append(thread)
         thread.start()
 
-    def _worker(self) -> None:
+    def _worker(self, extra: bool) -> None:
         get = self._queue.get
         while True:
-            if get() is None:
+            try:
+                token = get(timeout=self.idle) if extra else get()
+            except queue.Empty:
+                with self._lock:  # nothing to do for a while: a thread beyond the hot ones ends
+                    if self._busy >= len(self._threads):
+                        continue  # work came in meanwhile, counting on this thread
+                    self._threads.remove(threading.current_thread())
+                return
+            if token is None:
                 return
             # A token was put after its item was appended, so one of the two has an item.
             # (deque.popleft is atomic; the urgent deque is looked at first.)

@@ -148,6 +148,31 @@ def test_work_pool_starts_a_thread_when_every_thread_is_held() -> None:
         pool.close()
 
 
+def test_work_pool_threads_beyond_the_hot_ones_end_when_idle() -> None:
+    pool = WorkPool(8, "test-idle", hot=1, stall=0.01, idle=0.05)
+    release = threading.Event()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        held = loop.create_task(pool.run(release.wait, 10))
+        await asyncio.sleep(0.05)
+        assert await pool.run(int, "7") == 7  # a second thread did it
+        assert len(pool._threads) == 2
+        release.set()
+        await held
+        for _ in range(200):
+            if len(pool._threads) == 1:
+                break
+            await asyncio.sleep(0.01)
+
+    try:
+        asyncio.run(main())
+        assert len(pool._threads) == 1
+    finally:
+        release.set()
+        pool.close()
+
+
 def test_work_pool_close_finishes_queued_work_then_refuses() -> None:
     pool = WorkPool(1)
     done: list[int] = []
