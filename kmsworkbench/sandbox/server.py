@@ -69,7 +69,7 @@ class ServerLimits:
     max_body_bytes: int = 1024 * 1024
     read_timeout: float = 10.0  # idle keep-alive, and the whole request head
     request_timeout: float = 30.0  # seconds to receive one whole request body
-    max_workers: int = 32  # requests worked on at the same time (threads)
+    max_workers: int = 32  # threads at most (two work while they keep up: workpool)
     max_pending: int = 512  # requests waiting for a thread; beyond: ThrottlingException
     max_connections: int = 4096  # open connections; beyond: ThrottlingException
     graceful_timeout: float = 10.0  # seconds for requests in flight when stopping
