@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kmsworkbench.sandbox import enforce, protocol
 from kmsworkbench.sandbox.core.clock import SandboxClock
@@ -173,11 +174,14 @@ class Sandbox:
         user_agent: str = "",
         secure: bool | None = None,
         prepared: Prepared | None = None,
+        record_sink: list[Any] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one KMS JSON 1.1 request (``target`` is the X-Amz-Target header).
         ``region`` (default: this Sandbox's) lets one Sandbox answer clients of several
         Regions. ``access_key_id`` says who calls (default: the account root); the call
-        is authorized as that principal and recorded in the trail. Never raises."""
+        is authorized as that principal and recorded in the trail. Never raises. With
+        ``record_sink`` the call's record is put there, not written: the caller hands it to
+        :meth:`submit_record` and answers once it is committed."""
         from kmsworkbench.sandbox import errors
 
         try:
@@ -216,8 +220,14 @@ class Sandbox:
             user_agent=user_agent,
             secure=secure,
             caller=who,
+            record_sink=record_sink,
         )
         return protocol.handle(self.engine, target, body, use, call, now)
+
+    def submit_record(self, entry: Any, done: Callable[[], None]) -> None:
+        """Hand a call's record (from ``handle``'s ``record_sink``) to the group commit;
+        ``done()`` is called once it is committed."""
+        self.engine.recorder.submit(entry, done)
 
     def close(self) -> None:
         self.store.close()

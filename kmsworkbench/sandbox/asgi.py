@@ -15,7 +15,10 @@ is one more entry there; nothing else in the server changes.
 
 The work of a request (the SigV4 check, the operation with its cryptography and SQLite) runs
 in a bounded thread pool, never on the event loop, so an RSA_4096 generation does not stall
-other clients. Beyond ``max_workers`` running and ``max_pending`` waiting requests, a request
+other clients. A call's trail record is handed to the sandbox's group commit
+(``Sandbox.submit_record``) and the answer sent once it is committed; the thread meanwhile
+goes on with other requests, whose records share the next commit. Beyond ``max_workers``
+running and ``max_pending`` waiting requests, a request
 gets ``ThrottlingException`` at once. A connection's first request is worked on before
 the later requests of other connections (``http11.FIRST_ON_CONNECTION``), so no client
 starting among many waits behind the others for its first answer. ``latency`` (``serve --latency-ms``) waits that long
@@ -79,6 +82,7 @@ class Call:
     client: str
     user_agent: str = ""
     prepared: Any = None  # what the app read while the signature was checked
+    record_sink: list[Any] | None = None  # the call's record, for the app to commit
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ def _answer_kms(app: KmsApp, call: Call) -> Answer:
             source_ip=call.client,
             user_agent=call.user_agent,
             prepared=call.prepared,
+            record_sink=call.record_sink,
         )
     return app.handle(call.target, call.body, call.region)
 
@@ -169,6 +174,29 @@ class _TooLarge(Exception):
 
 class _Disconnected(Exception):
     pass
+
+
+class _Settle:
+    """Called (on the thread that commits) once a call's record is committed: the call's
+    coroutine may then answer."""
+
+    __slots__ = ("loop", "future", "handed")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+        self.loop = loop
+        self.future = future
+        self.handed = False
+
+    def __call__(self) -> None:
+        try:
+            self.loop.call_soon_threadsafe(_set_done, self.future)
+        except RuntimeError:  # the loop is closed: nobody awaits the answer any more
+            pass
+
+
+def _set_done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class KmsAsgiApp:
@@ -251,9 +279,13 @@ class KmsAsgiApp:
         self._in_flight += 1
         try:
             first = bool(scope.get(FIRST_ON_CONNECTION, False))
-            status, extra, payload = await self._pool.run(
-                self._work, signed, route, target, client, urgent=first
+            loop = asyncio.get_running_loop()
+            recorded: asyncio.Future[None] = loop.create_future()
+            status, extra, payload, deferred = await self._pool.run(
+                self._work, signed, route, target, client, _Settle(loop, recorded), urgent=first
             )
+            if deferred:  # the call's record is committed before it answers
+                await recorded
         finally:
             self._in_flight -= 1
         await answer(status, payload, extra, False)
@@ -309,7 +341,25 @@ class KmsAsgiApp:
     # -- the work (on a pool thread) ---------------------------------------------------------
 
     def _work(
-        self, signed: sigv4.SignedRequest, route: Route | None, target: str, client: str
+        self,
+        signed: sigv4.SignedRequest,
+        route: Route | None,
+        target: str,
+        client: str,
+        recorded: _Settle | None = None,
+    ) -> tuple[int, dict[str, str], bytes, bool]:
+        """The answer, and whether its record was handed over (``recorded()`` is then
+        called once it is committed): the thread goes on to other work meanwhile."""
+        status, headers, payload = self._verified_work(signed, route, target, client, recorded)
+        return status, headers, payload, recorded is not None and recorded.handed
+
+    def _verified_work(
+        self,
+        signed: sigv4.SignedRequest,
+        route: Route | None,
+        target: str,
+        client: str,
+        recorded: _Settle | None = None,
     ) -> Answer:
         # The request id and headers of an answer made here (a refusal); the app's own
         # answers carry theirs. (_send gives these their id.)
@@ -344,6 +394,8 @@ class KmsAsgiApp:
             )
             return 400, json_headers, error_body("UnknownOperationException", message)
         agent = signed.header("user-agent") or ""
+        submit = getattr(self.app, "submit_record", None) if recorded is not None else None
+        sink: list[Any] | None = [] if submit is not None else None
         call = Call(
             target,
             signed.body,
@@ -352,6 +404,7 @@ class KmsAsgiApp:
             client,
             agent,
             prepared[-1] if prepared else None,
+            sink,
         )
         try:
             status, headers, payload = route.answer(self.app, call)
@@ -359,6 +412,9 @@ class KmsAsgiApp:
             logger.exception("the sandbox failed on %s", target)
             message = "The sandbox failed to answer the request."
             return 500, json_headers, error_body("KMSInternalException", message)
+        if sink and submit is not None and recorded is not None:
+            recorded.handed = True
+            submit(sink[0], recorded)
         return status, dict(headers), payload
 
     # -- the answer --------------------------------------------------------------------------

@@ -89,6 +89,9 @@ class CallContext:
     decisions: list[Decision] = field(default_factory=list)
     # Key last-usage rows of a successful cryptographic call (written with its event).
     usage: list[tuple[str, str, str, float, str | None, str | None]] = field(default_factory=list)
+    # Where the call's record goes instead of being written and waited for (``serve``,
+    # which hands it to ``Recorder.submit`` and answers once it is committed).
+    record_sink: list[Any] | None = None
 
 
 # --- who is calling -------------------------------------------------------------------------

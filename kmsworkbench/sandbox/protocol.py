@@ -220,4 +220,7 @@ def _record(
     except Exception as exc:  # the answer stands even if the trail cannot be written
         logger.error("could not record request %s in the trail: %s", request_id, type(exc).__name__)
         return
+    if call.record_sink is not None:  # the caller submits it and waits for its commit
+        call.record_sink.append(entry)
+        return
     engine.recorder.record(entry)

@@ -15,8 +15,12 @@ never among them). AWS CloudTrail itself delivers events minutes after the call.
 
 There is no writer thread: the first call to find nobody writing writes the batch (its own
 entry and every other one waiting), on its own thread (a worker of ``serve``'s pool, never
-the event loop); the calls that arrive meanwhile wait and form the next batch. A lone call
-(the TUI, one CLI command) so writes at once without a thread hop. Cryptographic work never
+the event loop), and goes on writing while entries keep coming; the calls that arrive
+meanwhile wait and form the next batch. A lone call (the TUI, one CLI command) so writes at
+once without a thread hop. ``serve`` does not wait on its worker threads: it hands each
+entry over with :meth:`Recorder.submit` and a function to call once it is committed, and
+sends the answer then, so its two threads go on working while a commit is made, and the
+calls that came in meanwhile share the next one. Cryptographic work never
 runs here, and the store's lock is held only for the short batch write. A call made while
 its thread is inside a store transaction writes its records in that transaction instead of
 waiting (which would deadlock).
@@ -27,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +55,7 @@ class Entry:
     event: dict[str, Any] | None = None
     usage: list[UsageRow] = field(default_factory=list)
     record_json: str = ""  # the event serialised (by the calling thread, not the writer)
+    done: Callable[[], None] | None = None  # called once written (``Recorder.submit``)
 
     def __post_init__(self) -> None:
         if self.event is not None and not self.record_json:
@@ -97,9 +103,29 @@ class Recorder:
                 if self._writing:
                     self._written.wait()
                     continue
-                # Nobody is writing: this call writes every entry waiting now, its own
-                # among them, and the calls that arrive meanwhile wait for the next batch.
-                self._writing = True
+                self._write_all()
+
+    def submit(self, entry: Entry, done: Callable[[], None]) -> None:
+        """Hand ``entry`` over and return; ``done()`` is called (on the thread that writes
+        it) once it is committed, or its write failed. A call that finds nobody writing
+        writes it, and whatever else comes meanwhile, before it returns."""
+        if not entry.usage and entry.event is None:
+            done()
+            return
+        entry.done = done
+        with self._lock:
+            self._pending.append(entry)
+            self._submitted += 1
+            if not self._writing:
+                self._write_all()
+
+    def _write_all(self) -> None:
+        """Under the lock, nobody writing: write batches until none is waiting. Every entry
+        waiting is in the next batch; the calls that arrive while one is written wait for
+        the one after."""
+        self._writing = True
+        try:
+            while self._pending:
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[: len(batch)]
                 self._lock.release()
@@ -108,9 +134,18 @@ class Recorder:
                 finally:
                     self._lock.acquire()
                     self._done += len(batch)
-                    self._writing = False
                     self.batches += 1
                     self._written.notify_all()
+                self._lock.release()
+                try:
+                    for entry in batch:
+                        if entry.done is not None:
+                            entry.done()
+                finally:
+                    self._lock.acquire()
+        finally:
+            self._writing = False
+            self._written.notify_all()
 
     def _write(self, entries: list[Entry]) -> None:
         try:

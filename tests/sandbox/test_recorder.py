@@ -170,3 +170,65 @@ def test_only_call_records_commit_without_a_full_sync(tmp_path: Path) -> None:
             ("record three", 1),
             ("op again", 2),
         ]
+
+
+def _entry(sandbox: Sandbox, event_id: str) -> recorder.Entry:
+    event = {
+        "eventID": event_id,
+        "eventName": "Encrypt",
+        "awsRegion": "us-east-1",
+        "userIdentity": {"arn": "arn:aws:iam::111122223333:root"},
+    }
+    return recorder.Entry(sandbox.clock.now(), event)
+
+
+def test_submitted_records_do_not_hold_their_thread_and_share_the_next_commit(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = sandbox.engine.recorder
+    first_writing, release = threading.Event(), threading.Event()
+    batches: list[int] = []
+    real_write = rec._write
+
+    def write(entries: list[recorder.Entry]) -> None:
+        batches.append(len(entries))
+        if len(batches) == 1:
+            first_writing.set()
+            assert release.wait(30)
+        real_write(entries)
+
+    monkeypatch.setattr(rec, "_write", write)
+    seen: dict[str, bool] = {}
+
+    def done_for(event_id: str) -> Any:
+        def done() -> None:  # committed by now: another connection sees the record
+            other = Store(sandbox.data_dir)
+            try:
+                seen[event_id] = bool(_events(other, event_id=event_id))
+            finally:
+                other.close()
+
+        return done
+
+    writer = threading.Thread(target=rec.submit, args=(_entry(sandbox, "e-0"), done_for("e-0")))
+    writer.start()
+    assert first_writing.wait(30)
+    for n in range(1, 5):  # the first commit is being made: these return at once
+        rec.submit(_entry(sandbox, f"e-{n}"), done_for(f"e-{n}"))
+    assert seen == {}
+    release.set()
+    writer.join(30)
+    assert batches == [1, 4]  # the writer went on with what came meanwhile
+    assert seen == {f"e-{n}": True for n in range(5)}
+
+
+def test_a_submitted_record_that_cannot_be_written_is_still_done(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(store: Store, items: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(iam_store, "append_events", broken)
+    done = threading.Event()
+    sandbox.engine.recorder.submit(_entry(sandbox, "e-lost"), done.set)
+    assert done.is_set()

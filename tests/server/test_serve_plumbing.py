@@ -287,3 +287,52 @@ def test_request_log_time_is_each_lines_own_second() -> None:
         record.created = base + offset
         shown = time.strftime("%H:%M:%S", time.localtime(record.created))
         assert formatter.format(record) == f"{shown} line"
+
+
+def test_a_served_answer_waits_for_its_handed_over_record(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kmsworkbench.sandbox import Sandbox, iam_store
+    from kmsworkbench.sandbox.iam_store import TrailQuery
+    from kmsworkbench.sandbox.server import serve_app_background
+    from kmsworkbench.sandbox.store import Store
+
+    from .helpers import make_request, send
+
+    sandbox = Sandbox.open(tmp_path / "data")
+    handed: list[str] = []
+    submit = sandbox.submit_record
+
+    def later(entry: Any, done: Any) -> None:  # the commit comes 0.2 s after the hand-over
+        handed.append(entry.event["requestID"])
+
+        def commit() -> None:
+            time.sleep(0.2)
+            submit(entry, done)
+
+        threading.Thread(target=commit).start()
+
+    monkeypatch.setattr(sandbox, "submit_record", later)
+    handle = serve_app_background(sandbox, owns_app=True)
+    try:
+        reply = send(
+            make_request(
+                handle.endpoint_url,
+                "TrentService.ListKeys",
+                access_key=sandbox.access_key_id,
+                secret_key=sandbox.secret_access_key,
+                region="us-east-1",
+            )
+        )
+        assert reply.status == 200, reply.body
+        request_id = reply.header("x-amzn-RequestId")
+        assert handed == [request_id]  # the worker handed it over instead of writing it
+        other = Store(sandbox.data_dir)
+        try:
+            with other.transaction():
+                found = iam_store.query_events(other, TrailQuery(event_name="ListKeys"), 10)
+        finally:
+            other.close()
+        assert [event["requestID"] for _, _, event in found] == [request_id]
+    finally:
+        handle.stop()
