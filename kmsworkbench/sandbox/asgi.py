@@ -281,10 +281,11 @@ class KmsAsgiApp:
             first = bool(scope.get(FIRST_ON_CONNECTION, False))
             loop = asyncio.get_running_loop()
             recorded: asyncio.Future[None] = loop.create_future()
-            status, extra, payload, deferred = await self._pool.run(
-                self._work, signed, route, target, client, _Settle(loop, recorded), urgent=first
+            settle = _Settle(loop, recorded)
+            status, extra, payload = await self._pool.run(
+                self._work, signed, route, target, client, settle, urgent=first
             )
-            if deferred:  # the call's record is committed before it answers
+            if settle.handed:  # the call's record is committed before it answers
                 await recorded
         finally:
             self._in_flight -= 1
@@ -347,20 +348,9 @@ class KmsAsgiApp:
         target: str,
         client: str,
         recorded: _Settle | None = None,
-    ) -> tuple[int, dict[str, str], bytes, bool]:
-        """The answer, and whether its record was handed over (``recorded()`` is then
-        called once it is committed): the thread goes on to other work meanwhile."""
-        status, headers, payload = self._verified_work(signed, route, target, client, recorded)
-        return status, headers, payload, recorded is not None and recorded.handed
-
-    def _verified_work(
-        self,
-        signed: sigv4.SignedRequest,
-        route: Route | None,
-        target: str,
-        client: str,
-        recorded: _Settle | None = None,
     ) -> Answer:
+        """The answer. When its record was handed over, ``recorded.handed`` is set and
+        ``recorded()`` is called once it is committed: the thread goes on meanwhile."""
         # The request id and headers of an answer made here (a refusal); the app's own
         # answers carry theirs. (_send gives these their id.)
         json_headers = {"Content-Type": JSON_CONTENT_TYPE}
