@@ -57,22 +57,31 @@ def test_an_answered_call_is_in_the_store_for_another_connection(sandbox: Sandbo
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
 
 
-def test_calls_waiting_together_are_written_in_one_transaction(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    rec = sandbox.engine.recorder
+def _hold_first_batch(
+    rec: recorder.Recorder, monkeypatch: pytest.MonkeyPatch
+) -> tuple[threading.Event, threading.Event, list[int]]:
+    """The recorder's writes, counted (``batches``: each one's size); the first is held,
+    before it takes the store's lock, from ``first_writing`` until ``release``."""
     first_writing, release = threading.Event(), threading.Event()
     batches: list[int] = []
     real_write = rec._write
 
     def write(entries: list[recorder.Entry]) -> None:
         batches.append(len(entries))
-        if len(batches) == 1:  # held before it takes the store's lock
+        if len(batches) == 1:
             first_writing.set()
             assert release.wait(30)
         real_write(entries)
 
     monkeypatch.setattr(rec, "_write", write)
+    return first_writing, release, batches
+
+
+def test_calls_waiting_together_are_written_in_one_transaction(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = sandbox.engine.recorder
+    first_writing, release, batches = _hold_first_batch(rec, monkeypatch)
     others = 6
     all_waiting = threading.Event()
 
@@ -186,18 +195,7 @@ def test_submitted_records_do_not_hold_their_thread_and_share_the_next_commit(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rec = sandbox.engine.recorder
-    first_writing, release = threading.Event(), threading.Event()
-    batches: list[int] = []
-    real_write = rec._write
-
-    def write(entries: list[recorder.Entry]) -> None:
-        batches.append(len(entries))
-        if len(batches) == 1:
-            first_writing.set()
-            assert release.wait(30)
-        real_write(entries)
-
-    monkeypatch.setattr(rec, "_write", write)
+    first_writing, release, batches = _hold_first_batch(rec, monkeypatch)
     seen: dict[str, bool] = {}
 
     def done_for(event_id: str) -> Any:
