@@ -106,8 +106,8 @@ class ProcessKeyListing(KeyListing):
         self._kept: list[Callable[[], None]] = []
         self._kept_descriptions = 0
         self._kept_lock = threading.Lock()
-        self._released = False  # the rows are drawn: everything is handed on as it comes
-        self._released_event = threading.Event()
+        # Set once the rows are drawn (under _kept_lock): everything is handed on as it comes.
+        self._released = threading.Event()
         self._thread = threading.Thread(target=self._read, name="kms-key-listing", daemon=True)
         self._send_lock = threading.Lock()
         self._replies: dict[int, Future[dict[str, Any]]] = {}
@@ -338,7 +338,7 @@ class ProcessKeyListing(KeyListing):
         wait too: early answers neither take this process's CPU nor flood the screen with
         messages before the first rows are drawn."""
         with self._kept_lock:
-            if self._released or not (description or self._kept):
+            if self._released.is_set() or not (description or self._kept):
                 full = None
             else:
                 self._kept.append(action)
@@ -352,7 +352,7 @@ class ProcessKeyListing(KeyListing):
         if full is None:
             action()
         elif full:
-            self._released_event.wait()
+            self._released.wait()
 
     def _release_when_shown(self) -> None:
         try:
@@ -364,8 +364,7 @@ class ProcessKeyListing(KeyListing):
                     for action in kept:
                         action()
                 finally:
-                    self._released = True
-                    self._released_event.set()
+                    self._released.set()
 
 
 def start_key_listing(
