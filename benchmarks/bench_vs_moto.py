@@ -1,7 +1,8 @@
-"""Figure 7: ``kmsworkbench serve`` against a moto server, the same keep-alive boto3 clients
-(16 and 64, one connection each, in two client processes) running the mix Encrypt / Decrypt /
-GenerateDataKeyWithoutPlaintext / ListKeys on both (moto has no data key pairs, so neither
-side generates pairs here; bench_serve_load.py measures the pair mix). Measurements alternate
+"""Figure 7: ``kmsworkbench serve`` against a moto server holding as many keys, the same
+keep-alive boto3 clients (16 and 64, one connection each, in two client processes) running
+the mix Encrypt / Decrypt / GenerateDataKeyWithoutPlaintext / ListKeys on both (moto has no
+data key pairs, so neither side generates pairs here; bench_serve_load.py measures the pair
+mix). Measurements alternate
 between the two servers. Targets: at least 4x moto's requests per second; no client's first
 answer after more than 1 s (timed from when its first request left it; see bench_serve_load).
 
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _peers import sandbox_env, start_server
 from _report import report
@@ -63,17 +65,35 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the moto server did not start (pip install 'moto[server]')")
 
 
-def make_key(values: dict[str, str], url: str) -> str:
+def _kms(values: dict[str, str], url: str) -> Any:
     import boto3
 
-    kms = boto3.session.Session().client(
+    return boto3.session.Session().client(
         "kms",
         region_name=values["AWS_DEFAULT_REGION"],
         endpoint_url=url,
         aws_access_key_id=values["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=values["AWS_SECRET_ACCESS_KEY"],
     )
-    return str(kms.create_key(Description="bench")["KeyMetadata"]["KeyId"])
+
+
+def make_key(values: dict[str, str], url: str) -> str:
+    return str(_kms(values, url).create_key(Description="bench")["KeyMetadata"]["KeyId"])
+
+
+def key_count(values: dict[str, str], url: str) -> int:
+    pages = _kms(values, url).get_paginator("list_keys").paginate()
+    return sum(len(page["Keys"]) for page in pages)
+
+
+def fill_moto(values: dict[str, str], url: str, keys: int) -> None:
+    """Give the moto server as many keys as the sandbox holds (its seeded teaching keys and
+    the bench key), so ListKeys in the mix has the same keys to list on both sides. (moto
+    ignores ListKeys' Limit and answers every key in one page; the sandbox answers 10 and a
+    marker.)"""
+    kms = _kms(values, url)
+    for _ in range(max(0, keys - key_count(values, url))):
+        kms.create_key(Description="bench filler")
 
 
 def main() -> int:
@@ -81,7 +101,9 @@ def main() -> int:
     parser.add_argument("--clients", default="16,64")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument(
+        "--procs", type=int, default=2, help="client processes (more when over 64 clients each)"
+    )
     opts = parser.parse_args()
     counts = [max(1, min(int(c), 256)) for c in opts.clients.split(",")]
     seconds = max(1.0, min(opts.seconds, 60.0))
@@ -100,9 +122,14 @@ def main() -> int:
         )
         try:
             ours = sandbox_env(folder, port)
+            ours_key = make_key(ours, url)
+            moto_key = make_key(MOTO_CREDENTIALS, moto_url)
+            keys = key_count(ours, url)
+            fill_moto(MOTO_CREDENTIALS, moto_url, keys)
+            print(f"both servers hold {keys} keys", flush=True)
             targets = {
-                "kmsworkbench serve": (ours, url, make_key(ours, url)),
-                "moto server": (MOTO_CREDENTIALS, moto_url, make_key(MOTO_CREDENTIALS, moto_url)),
+                "kmsworkbench serve": (ours, url, ours_key),
+                "moto server": (MOTO_CREDENTIALS, moto_url, moto_key),
                 CEILING: (MOTO_CREDENTIALS, canned_url, "0" * 36),
             }
             pids = {"kmsworkbench serve": server.pid, "moto server": moto.pid, CEILING: canned.pid}

@@ -61,7 +61,9 @@ def main() -> int:
     parser.add_argument("--clients", default="16,64,256", help="client counts, comma-separated")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=2, help="alternations of the servers")
-    parser.add_argument("--procs", type=int, default=2, help="client processes")
+    parser.add_argument(
+        "--procs", type=int, default=2, help="client processes (more when over 64 clients each)"
+    )
     args = parser.parse_args()
     counts = [max(1, min(int(c), 512)) for c in args.clients.split(",")]
     args.seconds = max(1.0, min(args.seconds, 60.0))
