@@ -231,6 +231,22 @@ class Store(KeyTables, NameTables):
         ) - self._quiet_changes
         return self._tx_version, changed
 
+    def peek_stamp(self) -> tuple[int, int] | None:
+        """What :meth:`stamp` would give in a transaction begun now, read in one statement
+        and no transaction; None when it cannot be read so (inside a transaction of this
+        thread, a closed or damaged store, an SQLite error: the caller then takes the
+        ordinary way, which reports it). A value kept with the stamp of the transaction that
+        read it is still good while this gives the same stamp."""
+        with self._lock:
+            conn = self._conn
+            if conn is None or self.damage is not None or conn.in_transaction:
+                return None
+            try:
+                version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error:
+                return None
+            return version, conn.total_changes - self._quiet_changes
+
     def get_meta(self, name: str) -> str | None:
         """A setting from ``meta``. Inside a transaction, a value read before is given
         again while :meth:`stamp` says nothing can have changed it."""

@@ -114,3 +114,82 @@ def test_cached_key_rows_follow_every_change_of_the_store(tmp_path: Path) -> Non
     finally:
         one.close()
         other.close()
+
+
+# --- what a served call reads while its signature is checked (Sandbox.prepare_call) --------
+
+
+def test_a_served_call_reads_its_signer_once_per_change_of_the_store(tmp_path: Path) -> None:
+    with Sandbox.open(tmp_path) as sandbox:
+        first = sandbox.prepare_call(sandbox.access_key_id)
+        statements: list[str] = []
+        sandbox.store.conn.set_trace_callback(statements.append)
+        try:
+            again = sandbox.prepare_call(sandbox.access_key_id)
+        finally:
+            sandbox.store.conn.set_trace_callback(None)
+        assert statements == ["PRAGMA data_version"]
+        assert again.secret == first.secret == sandbox.secret_access_key
+        assert again.caller == first.caller
+        assert again.now >= first.now
+
+
+def test_a_principal_removed_by_another_connection_is_refused_at_the_next_call(
+    tmp_path: Path,
+) -> None:
+    from kmsworkbench.sandbox import directory
+
+    one, other = Sandbox.open(tmp_path), Sandbox.open(tmp_path)
+    try:
+        alice = directory.add_principal(other, "alice")
+        secret = directory.credentials_of(other, "alice")[1]
+        assert one.prepare_call(alice.access_key_id).secret == secret
+        assert one.prepare_call(alice.access_key_id).secret == secret  # kept
+        directory.remove_principal(other, "alice")
+        refused = one.prepare_call(alice.access_key_id)
+        assert refused.secret is None and refused.caller is None
+    finally:
+        one.close()
+        other.close()
+
+
+def test_an_identity_policy_and_the_clock_changed_elsewhere_reach_the_next_call(
+    tmp_path: Path,
+) -> None:
+    from kmsworkbench.sandbox import directory
+
+    one, other = Sandbox.open(tmp_path), Sandbox.open(tmp_path)
+    try:
+        bob = directory.add_principal(other, "bob")
+        before = one.prepare_call(bob.access_key_id)
+        assert before.caller is not None and before.caller.policies == ()
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}],
+        }
+        directory.attach_policy(other, "bob", json.dumps(policy), "everything")
+        other.clock.advance(10 * DAY)
+        after = one.prepare_call(bob.access_key_id)
+        assert after.caller is not None and len(after.caller.policies) == 1
+        assert after.now >= before.now + 10 * DAY
+        # This connection's own change is seen too (it does not move data_version).
+        directory.detach_policy(one, "bob", "everything")
+        mine = one.prepare_call(bob.access_key_id)
+        assert mine.caller is not None and mine.caller.policies == ()
+    finally:
+        one.close()
+        other.close()
+
+
+def test_the_kept_reads_are_not_used_inside_a_transaction_or_on_a_closed_store(
+    tmp_path: Path,
+) -> None:
+    sandbox = Sandbox.open(tmp_path)
+    sandbox.prepare_call(sandbox.access_key_id)
+    with sandbox.store.transaction():
+        assert sandbox.store.peek_stamp() is None
+        assert sandbox.prepare_call(sandbox.access_key_id).secret == sandbox.secret_access_key
+    sandbox.close()
+    assert sandbox.store.peek_stamp() is None
+    with pytest.raises(RuntimeError):
+        sandbox.prepare_call(sandbox.access_key_id)
