@@ -2,9 +2,9 @@
 keep-alive boto3 clients (16 and 64, one connection each, in two client processes) running
 the mix Encrypt / Decrypt / GenerateDataKeyWithoutPlaintext / ListKeys on both (moto has no
 data key pairs, so neither side generates pairs here; bench_serve_load.py measures the pair
-mix). Measurements alternate
-between the two servers. Targets: at least 4x moto's requests per second; no client's first
-answer after more than 1 s (timed from when its first request left it; see bench_serve_load).
+mix). Measurements alternate between the two servers. Targets: at least 4x moto's requests
+per second; no client's first answer after more than 1 s (timed from when its first request
+left it; see bench_serve_load).
 
 A third side is the clients' own ceiling: the same clients against a server that answers
 every request at once with canned bytes (``_canned_server``, no KMS work at all). The clients
