@@ -33,7 +33,6 @@ from kmsworkbench.sandbox.store import Store, StoreError
 __all__ = ["DEFAULT_REGION", "Sandbox"]
 
 DEFAULT_REGION = "us-east-1"
-_PREPARED_MAX = 256  # access key ids whose prepare_call reads are kept (a bound, not a tuning)
 _B32 = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 
@@ -89,8 +88,6 @@ class Sandbox:
             )
         self.engine = Engine(store, self.account_id, clock)
         self._seeded: set[str] = set()
-        # prepare_call's reads, by access key id: (store stamp, secret, caller, clock offset)
-        self._prepared: dict[str, tuple[tuple[int, int], str, enforce.Caller, float]] = {}
         self._seed_lock = threading.Lock()
         self.ensure_region(region)
 
@@ -149,27 +146,25 @@ class Sandbox:
         same read transaction, who that is and the sandbox clock's time, which
         :meth:`handle` then takes as ``prepared`` instead of reading them again.
 
-        What was read is kept with the store's stamp (``Store.stamp``) and given again,
-        without a transaction, while ``Store.peek_stamp`` says nothing has been committed
-        since by any connection: a served call so reads one statement here, not three.
-        A changed secret, a deleted principal, a new identity policy or a moved clock are
-        commits, and are read at the next call."""
-        store = self.store
-        kept = self._prepared.get(access_key_id)
-        if kept is not None and kept[0] == store.peek_stamp():
-            _, secret, who, offset = kept
-            return Prepared(access_key_id, secret, who, self.engine.clock.base() + offset)
-        with store.transaction():
-            stamp = store.stamp()
-            secret = enforce.secret_for(store, access_key_id)
-            if secret is None:
-                return Prepared(access_key_id, None, None, 0.0)
-            who = enforce.identify(store, self.account_id, self.partition, access_key_id)
-            offset = self.engine.clock.offset()
-        if len(self._prepared) >= _PREPARED_MAX:
-            self._prepared.clear()
-        self._prepared[access_key_id] = (stamp, secret, who, offset)
+        What was read is kept by the store (``Store.kept``) and given again without a
+        transaction while no connection has committed since: a served call so reads one
+        statement here, not three. A changed secret, a deleted principal, a new identity
+        policy or a moved clock are commits, and are read at the next call."""
+        secret, who, offset = self.store.kept(
+            ("prepare_call", access_key_id), lambda: self._signer(access_key_id)
+        )
+        if secret is None:
+            return Prepared(access_key_id, None, None, 0.0)
         return Prepared(access_key_id, secret, who, self.engine.clock.base() + offset)
+
+    def _signer(self, access_key_id: str) -> tuple[str | None, enforce.Caller | None, float]:
+        """(secret, caller, clock offset) of ``access_key_id``, inside a transaction; the
+        caller and offset are not read for a key that has no secret."""
+        secret = enforce.secret_for(self.store, access_key_id)
+        if secret is None:
+            return None, None, 0.0
+        who = enforce.identify(self.store, self.account_id, self.partition, access_key_id)
+        return secret, who, self.engine.clock.offset()
 
     def credentials_of(self, ref: str) -> tuple[str, str]:
         """(access key id, secret) of "root", an account id, NAME or ACCOUNT/NAME."""

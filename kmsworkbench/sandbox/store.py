@@ -285,6 +285,20 @@ class Store(KeyTables, NameTables):
             cache[key] = value
             return value
 
+    def kept(self, key: tuple[object, ...], load: Callable[[], T]) -> T:
+        """:meth:`cached` for a caller outside a transaction: the value kept under ``key``
+        is given without one while :meth:`peek_stamp` equals the stamp it was kept with (no
+        connection has committed since), one statement instead of a read transaction;
+        otherwise ``load()`` runs in a read transaction of its own, through :meth:`cached`.
+        A served call so reads its signer once per change of the store."""
+        with self._lock:
+            if key in self._meta_cache:
+                stamp = self.peek_stamp()  # None inside a transaction or on a closed store
+                if stamp is not None and stamp == self._meta_stamp:
+                    return self._meta_cache[key]  # type: ignore[no-any-return]
+            with self.transaction():
+                return self.cached(key, load)
+
     def _read_meta(self, name: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])

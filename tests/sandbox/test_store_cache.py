@@ -189,3 +189,16 @@ def test_the_kept_reads_are_not_used_inside_a_transaction_or_on_a_closed_store(
     assert sandbox.store.peek_stamp() is None
     with pytest.raises(RuntimeError):
         sandbox.prepare_call(sandbox.access_key_id)
+
+
+def test_a_value_kept_by_a_transaction_that_rolled_back_is_read_again(tmp_path: Path) -> None:
+    with Sandbox.open(tmp_path) as sandbox:
+        store = sandbox.store
+        loads: list[int] = []
+        assert store.kept(("test",), lambda: loads.append(1) or "first") == "first"
+        assert store.kept(("test",), lambda: loads.append(2) or "second") == "first"
+        with pytest.raises(RuntimeError), store.transaction(write=True):
+            raise RuntimeError  # forgets the stamp, not the values
+        with store.transaction():  # where no stamp can be peeked at
+            assert store.kept(("test",), lambda: loads.append(3) or "third") == "third"
+        assert loads == [1, 3]
