@@ -238,10 +238,15 @@ class Sandbox:
         )
         return protocol.handle(self.engine, target, body, use, call, now)
 
-    def submit_record(self, entry: Any, done: Callable[[], None]) -> None:
+    def submit_record(self, entry: Any, done: Callable[[], None], hold: bool = False) -> None:
         """Hand a call's record (from ``handle``'s ``record_sink``) to the group commit;
-        ``done()`` is called once it is committed."""
-        self.engine.recorder.submit(entry, done)
+        ``done()`` is called once it is committed. ``hold``: more calls are queued, so it
+        may wait for their commit, or for :meth:`flush_records` (``Recorder.submit``)."""
+        self.engine.recorder.submit(entry, done, hold)
+
+    def flush_records(self) -> None:
+        """Commit the records held by ``submit_record(hold=True)``."""
+        self.engine.recorder.flush()
 
     def close(self) -> None:
         self.store.close()

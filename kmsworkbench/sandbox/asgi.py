@@ -17,7 +17,9 @@ The work of a request (the SigV4 check, the operation with its cryptography and 
 in a bounded thread pool, never on the event loop, so an RSA_4096 generation does not stall
 other clients. A call's trail record is handed to the sandbox's group commit
 (``Sandbox.submit_record``) and the answer sent once it is committed; the thread meanwhile
-goes on with other requests, whose records share the next commit. Beyond ``max_workers``
+goes on with other requests, whose records share the next commit. While more requests are
+queued, the record is held for theirs: a thread that finds nothing queued commits what is
+held (``Sandbox.flush_records``). Beyond ``max_workers``
 running and ``max_pending`` waiting requests, a request
 gets ``ThrottlingException`` at once. A connection's first request is worked on before
 the later requests of other connections (``http11.FIRST_ON_CONNECTION``), so no client
@@ -208,7 +210,9 @@ class KmsAsgiApp:
         self.limits = limits or AppLimits()
         self.stopping = False
         self._in_flight = 0
-        self._pool = WorkPool(self.limits.max_workers, "kms-work")
+        # The records held while work was queued are committed when a thread runs out of it.
+        flush = getattr(app, "flush_records", None)
+        self._pool = WorkPool(self.limits.max_workers, "kms-work", on_idle=flush)
 
     def close(self) -> None:
         self._pool.close()
@@ -404,7 +408,8 @@ class KmsAsgiApp:
             return 500, json_headers, error_body("KMSInternalException", message)
         if sink and submit is not None and recorded is not None:
             recorded.handed = True
-            submit(sink[0], recorded)
+            hold = self._pool.on_idle is not None and self._pool.queued()
+            submit(sink[0], recorded, hold)
         return status, dict(headers), payload
 
     # -- the answer --------------------------------------------------------------------------

@@ -20,7 +20,12 @@ meanwhile wait and form the next batch. A lone call (the TUI, one CLI command) s
 once without a thread hop. ``serve`` does not wait on its worker threads: it hands each
 entry over with :meth:`Recorder.submit` and a function to call once it is committed, and
 sends the answer then, so its two threads go on working while a commit is made, and the
-calls that came in meanwhile share the next one. Cryptographic work never
+calls that came in meanwhile share the next one. When more requests are already queued
+for its threads, ``serve`` hands the entry over with ``hold``: it then waits for the commit
+of a later call (or :meth:`Recorder.flush`, which a worker calls when it finds nothing
+queued), up to :data:`HOLD_MAX` entries, so the calls queued together share one commit.
+Before, the threads took turns at writing: about 1.4 calls a commit at 16 clients, and the
+commit (about 0.13 ms of CPU) was a fifth of a served call's cost. Cryptographic work never
 runs here, and the store's lock is held only for the short batch write. A call made while
 its thread is inside a store transaction writes its records in that transaction instead of
 waiting (which would deadlock).
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("kmsworkbench.sandbox")
 
 MAX_BATCH = 1024  # records written in one transaction at most
+HOLD_MAX = 64  # entries held for a later commit at most (``submit(hold=True)``)
 
 # (region, key id, operation, time, request id, trail event id)
 UsageRow = tuple[str, str, str, float, str | None, str | None]
@@ -105,10 +111,13 @@ class Recorder:
                     continue
                 self._write_all()
 
-    def submit(self, entry: Entry, done: Callable[[], None]) -> None:
+    def submit(self, entry: Entry, done: Callable[[], None], hold: bool = False) -> None:
         """Hand ``entry`` over and return; ``done()`` is called (on the thread that writes
         it) once it is committed, or its write failed. A call that finds nobody writing
-        writes it, and whatever else comes meanwhile, before it returns."""
+        writes it, and whatever else comes meanwhile, before it returns; with ``hold``
+        (more calls are on their way) it leaves that to a later call or :meth:`flush`,
+        unless :data:`HOLD_MAX` entries are waiting already. Whoever holds must make sure
+        that ``flush`` follows once no more calls come."""
         if not entry.usage and entry.event is None:
             done()
             return
@@ -116,7 +125,14 @@ class Recorder:
         with self._lock:
             self._pending.append(entry)
             self._submitted += 1
-            if not self._writing:
+            if self._writing or (hold and len(self._pending) < HOLD_MAX):
+                return
+            self._write_all()
+
+    def flush(self) -> None:
+        """Write what is waiting, unless somebody is writing already (who writes it then)."""
+        with self._lock:
+            if self._pending and not self._writing:
                 self._write_all()
 
     def _write_all(self) -> None:

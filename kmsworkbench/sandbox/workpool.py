@@ -24,11 +24,18 @@ slow that lets the GIL go (an RSA generation, a SQLite lock held by another proc
 the waiting work must not wait for it. (20 ms was too short: on a machine busy with its
 clients, two threads waiting for the CPU looked held, and the pool grew to all its threads.)
 A thread beyond the hot ones ends after ``idle`` seconds (1 s) with nothing to do.
+
+``on_idle`` is called by a thread that finds no work queued, before it waits for more (and
+before it stops): the server commits there the call records its threads held back while
+more work was queued (``Recorder.submit(hold=True)``), so the calls queued together share
+one commit and none waits once the work runs out. :meth:`WorkPool.queued` tells whether
+work waits for a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -37,6 +44,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+logger = logging.getLogger("kmsworkbench.sandbox.server")
 
 _Item = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
 
@@ -63,6 +72,7 @@ class WorkPool:
         hot: int = 2,
         stall: float = 0.1,
         idle: float = 1.0,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
@@ -70,6 +80,7 @@ class WorkPool:
         self.hot = max(1, hot)
         self.stall = stall
         self.idle = idle
+        self.on_idle = on_idle
         self._name = name
         self._started = 0  # threads started so far (their names' numbers)
         # One token on the queue per item in one of the deques (None: a thread is to stop).
@@ -82,6 +93,10 @@ class WorkPool:
         self._progress = time.monotonic()  # when a thread last finished a call (or started)
         self._watching = False  # a stall check is scheduled on the loop
         self._closed = False
+
+    def queued(self) -> bool:
+        """True while work waits for a thread (seen from any thread)."""
+        return not self._queue.empty()
 
     async def run(self, function: Callable[..., T], *args: Any, urgent: bool = False) -> T:
         """Run ``function(*args)`` on a worker thread and return (or raise) what it did;
@@ -137,6 +152,8 @@ class WorkPool:
     def _worker(self, extra: bool) -> None:
         get = self._queue.get
         while True:
+            if self.on_idle is not None and self._queue.empty():
+                self._idle()
             try:
                 token = get(timeout=self.idle) if extra else get()
             except queue.Empty:
@@ -146,6 +163,7 @@ class WorkPool:
                     self._threads.remove(threading.current_thread())
                 return
             if token is None:
+                self._idle()
                 return
             # A token was put after its item was appended, so one of the two has an item.
             # (deque.popleft is atomic; the urgent deque is looked at first.)
@@ -167,6 +185,14 @@ class WorkPool:
             except RuntimeError:  # the loop is closed: nobody awaits the answer any more
                 pass
             del future, result, error
+
+    def _idle(self) -> None:
+        if self.on_idle is None:
+            return
+        try:
+            self.on_idle()
+        except Exception:  # a thread of the pool must not end over it
+            logger.exception("the work pool's idle hook failed")
 
     def close(self) -> None:
         """Finish the queued work, then stop and join every thread (idempotent)."""

@@ -230,3 +230,63 @@ def test_a_submitted_record_that_cannot_be_written_is_still_done(
     done = threading.Event()
     sandbox.engine.recorder.submit(_entry(sandbox, "e-lost"), done.set)
     assert done.is_set()
+
+
+def _counting_writes(rec: recorder.Recorder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    batches: list[int] = []
+    real_write = rec._write
+
+    def write(entries: list[recorder.Entry]) -> None:
+        batches.append(len(entries))
+        real_write(entries)
+
+    monkeypatch.setattr(rec, "_write", write)
+    return batches
+
+
+def test_held_records_wait_for_a_flush_and_share_its_commit(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = sandbox.engine.recorder
+    batches = _counting_writes(rec, monkeypatch)
+    done: list[str] = []
+    for n in range(3):
+        rec.submit(_entry(sandbox, f"h-{n}"), lambda n=n: done.append(f"h-{n}"), hold=True)
+    assert (batches, done) == ([], [])  # nothing written or answered yet
+    assert _events(sandbox.store, event_id="h-0") == []
+    rec.flush()
+    assert batches == [3]
+    assert done == ["h-0", "h-1", "h-2"]
+    assert sorted(e["eventID"] for e in _events(sandbox.store, event_name="Encrypt")) == [
+        "h-0",
+        "h-1",
+        "h-2",
+    ]
+    rec.flush()  # nothing waits: no empty commit
+    assert batches == [3]
+
+
+def test_a_call_that_does_not_hold_commits_the_held_ones_with_its_own(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = sandbox.engine.recorder
+    batches = _counting_writes(rec, monkeypatch)
+    done: list[str] = []
+    rec.submit(_entry(sandbox, "a"), lambda: done.append("a"), hold=True)
+    rec.submit(_entry(sandbox, "b"), lambda: done.append("b"))
+    assert batches == [2]
+    assert done == ["a", "b"]
+
+
+def test_no_more_than_hold_max_records_are_held(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = sandbox.engine.recorder
+    batches = _counting_writes(rec, monkeypatch)
+    done: list[int] = []
+    for n in range(recorder.HOLD_MAX + 1):
+        rec.submit(_entry(sandbox, f"m-{n}"), lambda n=n: done.append(n), hold=True)
+    assert batches == [recorder.HOLD_MAX]  # the HOLD_MAX-th was written with those before it
+    assert done == list(range(recorder.HOLD_MAX))
+    rec.flush()
+    assert batches == [recorder.HOLD_MAX, 1]

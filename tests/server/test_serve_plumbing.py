@@ -189,6 +189,51 @@ def test_work_pool_close_finishes_queued_work_then_refuses() -> None:
         asyncio.run(pool.run(done.append, 9))
 
 
+def test_work_pool_calls_its_idle_hook_when_the_queue_runs_dry() -> None:
+    calls: list[bool] = []  # for each call: was work still queued then?
+    gate = threading.Event()
+    pool: WorkPool
+
+    def on_idle() -> None:
+        calls.append(pool.queued())
+
+    pool = WorkPool(1, "test-on-idle", on_idle=on_idle)
+
+    async def main() -> list[int]:
+        blocked = asyncio.ensure_future(pool.run(gate.wait, 30))
+        await asyncio.sleep(0.05)  # the thread is in the first item
+        rest = [asyncio.ensure_future(pool.run(lambda n=n: n)) for n in range(3)]
+        await asyncio.sleep(0.05)
+        assert pool.queued()  # three wait for the one thread
+        before = len(calls)
+        gate.set()
+        await blocked
+        values = await asyncio.gather(*rest)
+        await asyncio.sleep(0.05)
+        assert len(calls) == before + 1  # once, after the last of the four, not between
+        return values
+
+    try:
+        assert asyncio.run(main()) == [0, 1, 2]
+        assert calls and not any(calls)  # only ever called with nothing queued
+    finally:
+        pool.close()
+    assert len(calls) >= 2  # and once more as the thread stopped
+
+
+def test_work_pool_survives_a_failing_idle_hook(caplog: pytest.LogCaptureFixture) -> None:
+    def on_idle() -> None:
+        raise OSError("disk full")
+
+    pool = WorkPool(1, "test-bad-idle", on_idle=on_idle)
+    try:
+        for n in range(2):
+            assert asyncio.run(pool.run(lambda n=n: n * 2)) == n * 2
+    finally:
+        pool.close()
+    assert "idle hook failed" in caplog.text
+
+
 @pytest.mark.parametrize(
     "text", ["20261202T030405", "2026122T030405Z", "20261302T030405Z", "2026-12-02T03:04:05Z"]
 )
@@ -303,7 +348,7 @@ def test_a_served_answer_waits_for_its_handed_over_record(
     handed: list[str] = []
     submit = sandbox.submit_record
 
-    def later(entry: Any, done: Any) -> None:  # the commit comes 0.2 s after the hand-over
+    def later(entry: Any, done: Any, hold: bool = False) -> None:  # committed 0.2 s later
         handed.append(entry.event["requestID"])
 
         def commit() -> None:
@@ -336,3 +381,66 @@ def test_a_served_answer_waits_for_its_handed_over_record(
         assert [event["requestID"] for _, _, event in found] == [request_id]
     finally:
         handle.stop()
+
+
+def test_calls_queued_together_share_one_commit_and_each_answer_follows_it(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kmsworkbench.sandbox import Sandbox, iam_store
+    from kmsworkbench.sandbox.iam_store import TrailQuery
+    from kmsworkbench.sandbox.server import ServerLimits, serve_app_background
+    from kmsworkbench.sandbox.store import Store
+
+    from .helpers import make_request, send
+
+    sandbox = Sandbox.open(tmp_path / "data")
+    entered, gate = threading.Event(), threading.Event()
+    real_handle = sandbox.handle
+
+    def handle(*args: Any, **kwargs: Any) -> Any:  # the first call holds the one thread
+        if not entered.is_set():
+            entered.set()
+            assert gate.wait(30)
+        return real_handle(*args, **kwargs)
+
+    monkeypatch.setattr(sandbox, "handle", handle)
+    server = serve_app_background(sandbox, limits=ServerLimits(max_workers=1), owns_app=True)
+    replies: list[Any] = []
+
+    def call() -> None:
+        request = make_request(
+            server.endpoint_url,
+            "TrentService.ListKeys",
+            access_key=sandbox.access_key_id,
+            secret_key=sandbox.secret_access_key,
+            region="us-east-1",
+        )
+        replies.append(send(request))
+
+    try:
+        first = threading.Thread(target=call)
+        first.start()
+        assert entered.wait(30)
+        batches = sandbox.engine.recorder.batches
+        rest = [threading.Thread(target=call) for _ in range(4)]
+        for thread in rest:
+            thread.start()
+        pool = server.server.asgi._pool
+        deadline = time.monotonic() + 30
+        while pool._queue.qsize() < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the four wait for the thread
+        gate.set()
+        for thread in [first, *rest]:
+            thread.join(30)
+        assert [r.status for r in replies] == [200] * 5
+        assert sandbox.engine.recorder.batches == batches + 1  # five records, one commit
+        other = Store(sandbox.data_dir)
+        try:
+            with other.transaction():
+                found = iam_store.query_events(other, TrailQuery(event_name="ListKeys"), 10)
+        finally:
+            other.close()
+        ids = sorted(event["requestID"] for _, _, event in found)
+        assert ids == sorted(r.header("x-amzn-RequestId") for r in replies)
+    finally:
+        server.stop()
