@@ -232,7 +232,12 @@ def test_a_submitted_record_that_cannot_be_written_is_still_done(
     assert done.is_set()
 
 
-def _counting_writes(rec: recorder.Recorder, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+@pytest.fixture
+def counted(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> tuple[recorder.Recorder, list[int]]:
+    """The sandbox's recorder, with the size of each batch it writes counted."""
+    rec = sandbox.engine.recorder
     batches: list[int] = []
     real_write = rec._write
 
@@ -241,14 +246,13 @@ def _counting_writes(rec: recorder.Recorder, monkeypatch: pytest.MonkeyPatch) ->
         real_write(entries)
 
     monkeypatch.setattr(rec, "_write", write)
-    return batches
+    return rec, batches
 
 
 def test_held_records_wait_for_a_flush_and_share_its_commit(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, counted: tuple[recorder.Recorder, list[int]]
 ) -> None:
-    rec = sandbox.engine.recorder
-    batches = _counting_writes(rec, monkeypatch)
+    rec, batches = counted
     done: list[str] = []
     for n in range(3):
         rec.submit(_entry(sandbox, f"h-{n}"), lambda n=n: done.append(f"h-{n}"), hold=True)
@@ -267,10 +271,9 @@ def test_held_records_wait_for_a_flush_and_share_its_commit(
 
 
 def test_a_call_that_does_not_hold_commits_the_held_ones_with_its_own(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, counted: tuple[recorder.Recorder, list[int]]
 ) -> None:
-    rec = sandbox.engine.recorder
-    batches = _counting_writes(rec, monkeypatch)
+    rec, batches = counted
     done: list[str] = []
     rec.submit(_entry(sandbox, "a"), lambda: done.append("a"), hold=True)
     rec.submit(_entry(sandbox, "b"), lambda: done.append("b"))
@@ -279,10 +282,9 @@ def test_a_call_that_does_not_hold_commits_the_held_ones_with_its_own(
 
 
 def test_no_more_than_hold_max_records_are_held(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, counted: tuple[recorder.Recorder, list[int]]
 ) -> None:
-    rec = sandbox.engine.recorder
-    batches = _counting_writes(rec, monkeypatch)
+    rec, batches = counted
     done: list[int] = []
     for n in range(recorder.HOLD_MAX + 1):
         rec.submit(_entry(sandbox, f"m-{n}"), lambda n=n: done.append(n), hold=True)

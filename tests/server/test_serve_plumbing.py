@@ -334,13 +334,27 @@ def test_request_log_time_is_each_lines_own_second() -> None:
         assert formatter.format(record) == f"{shown} line"
 
 
+def _trail_request_ids(data_dir: Any, event_name: str) -> list[str]:
+    """The request ids of the trail's events of ``event_name``, as another connection to
+    the store sees them."""
+    from kmsworkbench.sandbox import iam_store
+    from kmsworkbench.sandbox.iam_store import TrailQuery
+    from kmsworkbench.sandbox.store import Store
+
+    other = Store(data_dir)
+    try:
+        with other.transaction():
+            found = iam_store.query_events(other, TrailQuery(event_name=event_name), 100)
+    finally:
+        other.close()
+    return [event["requestID"] for _, _, event in found]
+
+
 def test_a_served_answer_waits_for_its_handed_over_record(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kmsworkbench.sandbox import Sandbox, iam_store
-    from kmsworkbench.sandbox.iam_store import TrailQuery
+    from kmsworkbench.sandbox import Sandbox
     from kmsworkbench.sandbox.server import serve_app_background
-    from kmsworkbench.sandbox.store import Store
 
     from .helpers import make_request, send
 
@@ -372,13 +386,7 @@ def test_a_served_answer_waits_for_its_handed_over_record(
         assert reply.status == 200, reply.body
         request_id = reply.header("x-amzn-RequestId")
         assert handed == [request_id]  # the worker handed it over instead of writing it
-        other = Store(sandbox.data_dir)
-        try:
-            with other.transaction():
-                found = iam_store.query_events(other, TrailQuery(event_name="ListKeys"), 10)
-        finally:
-            other.close()
-        assert [event["requestID"] for _, _, event in found] == [request_id]
+        assert _trail_request_ids(sandbox.data_dir, "ListKeys") == [request_id]
     finally:
         handle.stop()
 
@@ -386,10 +394,8 @@ def test_a_served_answer_waits_for_its_handed_over_record(
 def test_calls_queued_together_share_one_commit_and_each_answer_follows_it(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kmsworkbench.sandbox import Sandbox, iam_store
-    from kmsworkbench.sandbox.iam_store import TrailQuery
+    from kmsworkbench.sandbox import Sandbox
     from kmsworkbench.sandbox.server import ServerLimits, serve_app_background
-    from kmsworkbench.sandbox.store import Store
 
     from .helpers import make_request, send
 
@@ -434,13 +440,7 @@ def test_calls_queued_together_share_one_commit_and_each_answer_follows_it(
             thread.join(30)
         assert [r.status for r in replies] == [200] * 5
         assert sandbox.engine.recorder.batches == batches + 1  # five records, one commit
-        other = Store(sandbox.data_dir)
-        try:
-            with other.transaction():
-                found = iam_store.query_events(other, TrailQuery(event_name="ListKeys"), 10)
-        finally:
-            other.close()
-        ids = sorted(event["requestID"] for _, _, event in found)
+        ids = sorted(_trail_request_ids(sandbox.data_dir, "ListKeys"))
         assert ids == sorted(r.header("x-amzn-RequestId") for r in replies)
     finally:
         server.stop()
