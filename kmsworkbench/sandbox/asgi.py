@@ -39,6 +39,7 @@ private key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -178,16 +179,23 @@ class _Disconnected(Exception):
     pass
 
 
+#: How long a record held for a later commit may wait before the loop has it committed on a
+#: thread of its own: its holder may have gone on to a slow call (an RSA generation from an
+#: empty pool) with every other thread busy too.
+HOLD_WAIT = 0.02
+
+
 class _Settle:
     """Called (on the thread that commits) once a call's record is committed: the call's
-    coroutine may then answer."""
+    coroutine may then answer. ``held``: the record was held for a later commit."""
 
-    __slots__ = ("loop", "future", "handed")
+    __slots__ = ("loop", "future", "handed", "held")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
         self.loop = loop
         self.future = future
         self.handed = False
+        self.held = False
 
     def __call__(self) -> None:
         try:
@@ -211,8 +219,10 @@ class KmsAsgiApp:
         self.stopping = False
         self._in_flight = 0
         # The records held while work was queued are committed when a thread runs out of it.
-        flush = getattr(app, "flush_records", None)
-        self._pool = WorkPool(self.limits.max_workers, "kms-work", on_idle=flush)
+        self._flush: Callable[[], None] | None = getattr(app, "flush_records", None)
+        self._pool = WorkPool(self.limits.max_workers, "kms-work", on_idle=self._flush)
+        self._held_check: asyncio.TimerHandle | None = None
+        self._held_last: asyncio.Future[None] | None = None  # the last held record's
 
     def close(self) -> None:
         self._pool.close()
@@ -290,10 +300,31 @@ class KmsAsgiApp:
                 self._work, signed, route, target, client, settle, urgent=first
             )
             if settle.handed:  # the call's record is committed before it answers
+                if settle.held:
+                    self._watch_held(loop, recorded)
                 await recorded
         finally:
             self._in_flight -= 1
         await answer(status, payload, extra, False)
+
+    def _watch_held(self, loop: asyncio.AbstractEventLoop, recorded: asyncio.Future[None]) -> None:
+        """Make sure a held record waits no more than about :data:`HOLD_WAIT` (one timer at
+        a time, not one per call)."""
+        self._held_last = recorded
+        if self._held_check is None:
+            self._held_check = loop.call_later(HOLD_WAIT, self._check_held, loop, recorded)
+
+    def _check_held(self, loop: asyncio.AbstractEventLoop, oldest: asyncio.Future[None]) -> None:
+        """On the loop, :data:`HOLD_WAIT` after ``oldest`` was held: still not committed, its
+        holder is busy elsewhere, and so may be every thread of the pool, so it is committed
+        on a thread of the loop's default executor. Watched on while a held record waits."""
+        self._held_check = None
+        if not oldest.done() and self._flush is not None:
+            with contextlib.suppress(RuntimeError):  # the loop's executor is shut down
+                loop.run_in_executor(None, self._flush)
+        last = self._held_last
+        if last is not None and not last.done():
+            self._held_check = loop.call_later(HOLD_WAIT, self._check_held, loop, last)
 
     # -- the body --------------------------------------------------------------------------
 
@@ -408,8 +439,8 @@ class KmsAsgiApp:
             return 500, json_headers, error_body("KMSInternalException", message)
         if sink and submit is not None and recorded is not None:
             recorded.handed = True
-            hold = self._pool.on_idle is not None and self._pool.queued()
-            submit(sink[0], recorded, hold)
+            recorded.held = self._pool.on_idle is not None and self._pool.queued()
+            submit(sink[0], recorded, recorded.held)
         return status, dict(headers), payload
 
     # -- the answer --------------------------------------------------------------------------

@@ -444,3 +444,70 @@ def test_calls_queued_together_share_one_commit_and_each_answer_follows_it(
         assert ids == sorted(r.header("x-amzn-RequestId") for r in replies)
     finally:
         server.stop()
+
+
+def test_a_held_record_is_committed_soon_though_every_thread_went_on_to_slow_calls(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kmsworkbench.sandbox import Sandbox
+    from kmsworkbench.sandbox.server import ServerLimits, serve_app_background
+
+    from .helpers import make_request, send
+
+    sandbox = Sandbox.open(tmp_path / "data")
+    gate = threading.Event()  # the slow calls (DescribeKey) wait for it
+    slow_started = threading.Semaphore(0)
+    queued = threading.Event()  # set once the second slow call waits for a thread
+    real_handle = sandbox.handle
+
+    def handle(target: str, *args: Any, **kwargs: Any) -> Any:
+        if target.endswith("DescribeKey"):
+            slow_started.release()
+            assert gate.wait(30)
+        elif target.endswith("ListKeys"):
+            assert queued.wait(30)  # so that its record is held: work is queued behind it
+        return real_handle(target, *args, **kwargs)
+
+    monkeypatch.setattr(sandbox, "handle", handle)
+    server = serve_app_background(sandbox, limits=ServerLimits(max_workers=2), owns_app=True)
+    replies: dict[str, Any] = {}
+
+    def call(name: str, operation: str, body: dict[str, object]) -> None:
+        request = make_request(
+            server.endpoint_url,
+            f"TrentService.{operation}",
+            body=body,
+            access_key=sandbox.access_key_id,
+            secret_key=sandbox.secret_access_key,
+            region="us-east-1",
+        )
+        replies[name] = send(request)
+
+    describe = {"KeyId": "alias/workbench-demo"}
+    threads = {
+        "slow-1": threading.Thread(target=call, args=("slow-1", "DescribeKey", describe)),
+        "fast": threading.Thread(target=call, args=("fast", "ListKeys", {})),
+        "slow-2": threading.Thread(target=call, args=("slow-2", "DescribeKey", describe)),
+    }
+    pool = server.server.asgi._pool
+    try:
+        threads["slow-1"].start()
+        assert slow_started.acquire(timeout=30)  # one thread is held
+        threads["fast"].start()
+        deadline = time.monotonic() + 30
+        while pool._busy < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the other thread has the fast call
+        threads["slow-2"].start()
+        while not pool.queued() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the second slow call waits for a thread
+        queued.set()  # the fast call ends, holds its record, and takes the slow one
+        threads["fast"].join(5)
+        assert not threads["fast"].is_alive(), "the held record waited for the slow calls"
+        assert replies["fast"].status == 200
+        assert not gate.is_set() and "slow-1" not in replies  # both threads are still held
+    finally:
+        gate.set()
+        for thread in threads.values():
+            thread.join(30)
+        server.stop()
+    assert replies["slow-1"].status == replies["slow-2"].status == 200
