@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from kmsworkbench import config, paths
 from kmsworkbench.service import Backend, KmsSession
+from kmsworkbench.tui import hangup
 from kmsworkbench.tui.actions import AppActions
 from kmsworkbench.tui.app_listing import KeyListingHost
 from kmsworkbench.tui.commands import WorkbenchCommands
@@ -171,6 +172,14 @@ class WorkbenchApp(KeyListingHost, AppActions, LoginAgain, LessonsHost, TypeAhea
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._lookup_account(self.generation)
+        terminal = None if self.is_headless else hangup.terminal_fd()
+        if terminal is not None:
+            self.set_interval(1.0, lambda: self._end_if_hung_up(terminal), name="hangup")
+
+    def _end_if_hung_up(self, fd: int) -> None:
+        """The terminal is gone (tui/hangup.py): end, as a SIGHUP would have ended the app."""
+        if hangup.hung_up(fd):
+            self.exit(return_code=129)  # 128 + SIGHUP, what a shell reports for it
 
     def on_ready(self) -> None:
         self.first_frame_seconds = time.perf_counter() - _STARTED

@@ -100,3 +100,51 @@ def test_installed_app_in_tmux(tmp_path: Path) -> None:
             raise AssertionError("the app did not quit on ctrl+q")
     finally:
         _tmux("kill-server", check=False)
+
+
+# A session leader that blocks SIGHUP while its child runs, as make does for `make run`: when
+# the terminal goes away, the app is then never sent SIGHUP.
+_LEADER = """\
+import signal, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+with open(sys.argv[1], "w") as out:
+    out.write(str(child.pid))
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGHUP])
+sys.exit(child.wait())
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_the_app_ends_when_its_terminal_goes_away_under_make(tmp_path: Path) -> None:
+    executable = Path(sys.executable).parent / "kmsworkbench"
+    session = f"kmswb-hangup-{uuid.uuid4().hex[:8]}"
+    leader = tmp_path / "leader.py"
+    leader.write_text(_LEADER)
+    pid_file = tmp_path / "app.pid"
+    command = (
+        f"env -u COLUMNS -u LINES KMSWORKBENCH_HOME={tmp_path / 'home'} "
+        f"AWS_CONFIG_FILE={tmp_path / 'none'} AWS_SHARED_CREDENTIALS_FILE={tmp_path / 'none'} "
+        f"TERM=xterm-256color {sys.executable} {leader} {pid_file} {executable} "
+        f"--data-dir {tmp_path / 'data'}"
+    )
+    _tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    pid = 0
+    try:
+        _wait_for(session, "workbench-demo")
+        pid = int(pid_file.read_text())
+        _tmux("kill-session", "-t", session)  # the terminal hangs up
+        deadline = time.monotonic() + 20
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)  # a process ending has no event to wait on here
+        assert not _running(pid), "the app went on running without its terminal"
+    finally:
+        if pid and _running(pid):
+            os.kill(pid, 9)
+        _tmux("kill-server", check=False)
