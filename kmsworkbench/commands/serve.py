@@ -2,7 +2,8 @@
 
 Binds to loopback (127.0.0.1) unless ``--allow-remote`` is given together with another
 ``--host``. Prints the endpoint and how to point a shell at it, logs one line per request to
-stderr (never a body), and stops cleanly on Ctrl+C or SIGTERM, answering requests in flight.
+stderr (never a body), and stops cleanly on Ctrl+C, SIGTERM or SIGHUP (its terminal closed;
+not under ``nohup``), answering requests in flight.
 Each request is answered in the Region its SigV4 credential scope names (``--region`` is the
 folder's default, shown in the banner). ``--tls`` serves HTTPS with a local certificate
 authority kept in the data folder; ``--latency-ms N`` waits N ms before each answer, to show

@@ -377,6 +377,16 @@ def start_background(
         raise
 
 
+def _stop_signals() -> list[signal.Signals]:
+    """The signals that stop ``serve`` gracefully: SIGINT, SIGTERM and, where there is one,
+    SIGHUP, unless it is ignored (``nohup kmsworkbench serve`` is to outlive its terminal)."""
+    signals = [signal.SIGINT, signal.SIGTERM]
+    hangup = getattr(signal, "SIGHUP", None)
+    if hangup is not None and signal.getsignal(hangup) is not signal.SIG_IGN:
+        signals.append(hangup)
+    return signals
+
+
 def serve_app_forever(
     app: KmsApp,
     host: str = DEFAULT_HOST,
@@ -386,9 +396,10 @@ def serve_app_forever(
     limits: ServerLimits | None = None,
     tls: TlsFiles | None = None,
 ) -> None:
-    """Serve ``app`` until SIGINT or SIGTERM (handlers are installed when called from the main
-    thread), then stop gracefully: requests in flight are answered before this returns.
-    The RSA key pool is on unless ``limits.rsa_pool`` or KMSWORKBENCH_RSA_POOL says 0."""
+    """Serve ``app`` until SIGINT or SIGTERM, or SIGHUP (its terminal was closed) unless that
+    is ignored (``nohup``); the handlers are installed when called from the main thread.
+    Then stop gracefully: requests in flight are answered before this returns. The RSA key
+    pool is on unless ``limits.rsa_pool`` or KMSWORKBENCH_RSA_POOL says 0."""
     limits = limits or ServerLimits()
     if limits.rsa_pool is None:
         limits = dataclasses.replace(limits, rsa_pool=keypool.size_from_env())
@@ -402,7 +413,7 @@ def serve_app_forever(
     in_main = threading.current_thread() is threading.main_thread()
     try:
         if in_main:
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in _stop_signals():
                 previous[sig] = signal.signal(sig, _on_signal)
         bound_host, bound_port = server.server_address
         if on_ready is not None:

@@ -267,3 +267,45 @@ def test_serve_allow_remote_warns(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=30)
     assert process.returncode == 0
     assert "WARNING: listening on 0.0.0.0" in err
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
+def test_serve_stops_gracefully_when_its_terminal_hangs_up(tmp_path: Path) -> None:
+    folder = tmp_path / "served"
+    process, _, _ = start_serve(folder)
+    assert (folder / "serve.json").exists()
+    process.send_signal(signal.SIGHUP)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "stopping (SIGHUP)" in err
+    assert "stopped" in out
+    assert not (folder / "serve.json").exists()  # `sandbox env` no longer points at it
+
+
+def _ignore_sighup() -> None:  # in the child before exec, as nohup does
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP here")
+def test_serve_under_nohup_outlives_its_terminal(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*kmsworkbench_command(), "serve", "--port", "0", "--data-dir", str(tmp_path / "d")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        preexec_fn=_ignore_sighup,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("Press Ctrl+C"):
+                break
+        process.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=1.5)  # still serving
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "stopping (SIGTERM)" in err
