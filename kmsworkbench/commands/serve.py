@@ -7,8 +7,9 @@ not under ``nohup``), answering requests in flight.
 Each request is answered in the Region its SigV4 credential scope names (``--region`` is the
 folder's default, shown in the banner). ``--tls`` serves HTTPS with a local certificate
 authority kept in the data folder; ``--latency-ms N`` waits N ms before each answer, to show
-what a slow network does. While it runs, ``serve.json`` in the data folder tells
-``sandbox env`` the endpoint and the CA bundle.
+what a slow network does; ``--processes N`` serves from N processes sharing the port and
+the folder (``sandbox/serve_processes.py``). While it runs, ``serve.json`` in the data
+folder tells ``sandbox env`` the endpoint and the CA bundle.
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ import errno
 import logging
 import os
 import shlex
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kmsworkbench import paths
 from kmsworkbench.cli import EXIT_OK, EXIT_OTHER, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from kmsworkbench.sandbox import Sandbox
+    from kmsworkbench.sandbox.server import ServerLimits, TlsFiles
 
 DEFAULT_PORT = 4599  # the same as kmsworkbench.sandbox.server.DEFAULT_PORT (imported lazily)
 
@@ -69,6 +76,17 @@ def register(
         metavar="N",
         help="wait N milliseconds before each answer, to show what a slow network does "
         "(holds no thread; default 0)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve from N processes sharing the port and the data folder, to use more "
+        "cores than one process's GIL allows (POSIX; default 1)",
+    )
+    parser.add_argument(  # a helper of `serve --processes N`: the parent's listening socket
+        "--listen-fd", type=int, default=None, help=argparse.SUPPRESS
     )
     parser.add_argument(  # for measuring uvicorn's two HTTP parsers against each other
         "--http-impl", choices=("httptools", "h11"), default="httptools", help=argparse.SUPPRESS
@@ -135,6 +153,65 @@ def _setup_logging(debug: bool) -> Callable[[], None]:
     return undo
 
 
+def _processes_problem(count: int) -> str | None:
+    from kmsworkbench.sandbox import serve_processes
+
+    if not 1 <= count <= serve_processes.MAX_PROCESSES:
+        return f"--processes must be 1..{serve_processes.MAX_PROCESSES}, not {count}"
+    if count > 1 and not serve_processes.supported():
+        return "--processes above 1 needs a POSIX system (Linux, macOS)"
+    return None
+
+
+def _helper_args(
+    args: argparse.Namespace, folder: Path, host: str, latency_ms: int, limits: ServerLimits
+) -> list[str]:
+    """The options a helper of ``serve --processes`` gets: this serve's folder, Region, TLS
+    and limits (its socket comes as ``--listen-fd``)."""
+    words = ["--data-dir", str(folder), "--host", host, "--latency-ms", str(latency_ms)]
+    words += ["--max-workers", str(limits.max_workers), "--http-impl", limits.http]
+    region = getattr(args, "region", None)
+    if region:
+        words += ["--region", region]
+    for flag in ("tls", "allow_remote", "debug"):
+        if getattr(args, flag, False):
+            words.append("--" + flag.replace("_", "-"))
+    return words
+
+
+def _serve_as_helper(
+    sandbox: Sandbox,
+    fd: int,
+    host: str,
+    limits: ServerLimits,
+    tls_files: TlsFiles | None,
+    undo_logging: Callable[[], None],
+) -> int:
+    """A helper of ``serve --processes N``: serve on the parent's socket, print nothing,
+    and stop when the parent does (``serve_processes``)."""
+    from kmsworkbench.sandbox import serve_processes
+    from kmsworkbench.sandbox.server import serve_app_forever
+
+    try:
+        listening = serve_processes.inherited_socket(fd)
+        serve_app_forever(
+            sandbox,
+            host,
+            0,
+            on_ready=lambda url: serve_processes.stop_with_parent(),
+            limits=limits,
+            tls=tls_files,
+            listening=listening,
+        )
+    except OSError as exc:
+        sys.stderr.write(f"kmsworkbench serve: error: cannot serve on descriptor {fd}: {exc}\n")
+        return EXIT_OTHER
+    finally:
+        sandbox.close()
+        undo_logging()
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     from kmsworkbench.sandbox.server import ServerLimits, is_loopback, serve_app_forever
 
@@ -150,7 +227,12 @@ def run(args: argparse.Namespace) -> int:
             f"kmsworkbench serve: error: --latency-ms must be 0..60000, not {latency_ms}\n"
         )
         return EXIT_USAGE
-    if not is_loopback(host):
+    problem = _processes_problem(getattr(args, "processes", 1))
+    if problem:
+        sys.stderr.write(f"kmsworkbench serve: error: {problem}\n")
+        return EXIT_USAGE
+    listen_fd: int | None = getattr(args, "listen_fd", None)
+    if not is_loopback(host) and listen_fd is None:  # a helper: its parent has warned
         if not args.allow_remote:
             sys.stderr.write(
                 f"kmsworkbench serve: error: {host} is not a loopback address. The sandbox "
@@ -186,7 +268,11 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             tls_files = ensure_certificates(
-                folder, host, say=lambda text: sys.stderr.write(text + "\n")
+                folder,
+                host,
+                say=(lambda text: None)
+                if listen_fd is not None
+                else (lambda text: sys.stderr.write(text + "\n")),
             )
         except (OSError, ValueError) as exc:
             sys.stderr.write(f"kmsworkbench serve: cannot prepare TLS in {folder}: {exc}\n")
@@ -218,6 +304,9 @@ def run(args: argparse.Namespace) -> int:
             lines.append(f"  TLS: trust {tls_files.ca_bundle} (AWS_CA_BUNDLE, --ca-bundle)")
         if latency_ms:
             lines.append(f"  every answer waits {latency_ms} ms (--latency-ms)")
+        processes = getattr(args, "processes", 1)
+        if processes > 1:
+            lines.append(f"  {processes} processes serve this port and folder (--processes)")
         lines += [
             "",
             "Point a shell at it (AWS CLI, boto3, SDKs):",
@@ -235,8 +324,27 @@ def run(args: argparse.Namespace) -> int:
         http=getattr(args, "http_impl", "httptools"),
         max_workers=max(1, getattr(args, "max_workers", 32)),
     )
+    if listen_fd is not None:
+        return _serve_as_helper(sandbox, listen_fd, host, limits, tls_files, undo_logging)
+    helpers_wanted = getattr(args, "processes", 1) - 1
+
+    def on_listening(listening: socket.socket) -> Callable[[], None]:
+        from kmsworkbench.sandbox import serve_processes
+
+        tail = _helper_args(args, folder, host, latency_ms, limits)
+        helpers = serve_processes.start_helpers(listening, helpers_wanted, tail)
+        return lambda: helpers.stop(timeout=limits.graceful_timeout + 5.0)
+
     try:
-        serve_app_forever(sandbox, host, port, on_ready=on_ready, limits=limits, tls=tls_files)
+        serve_app_forever(
+            sandbox,
+            host,
+            port,
+            on_ready=on_ready,
+            limits=limits,
+            tls=tls_files,
+            on_listening=on_listening if helpers_wanted > 0 else None,
+        )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             sys.stderr.write(

@@ -154,11 +154,13 @@ class KmsServer:
         app: KmsApp,
         limits: ServerLimits | None = None,
         tls: TlsFiles | None = None,
+        listening: socket.socket | None = None,
     ) -> None:
         self.app = app
         self.limits = limits or ServerLimits()
         self.tls = tls
-        self.socket = _bind(address[0], address[1])
+        # ``listening``: a socket bound and listening already (one another process shares).
+        self.socket = listening if listening is not None else _bind(address[0], address[1])
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
         lim = self.limits
         self.asgi = KmsAsgiApp(
@@ -395,16 +397,24 @@ def serve_app_forever(
     on_ready: Callable[[str], None] | None = None,
     limits: ServerLimits | None = None,
     tls: TlsFiles | None = None,
+    listening: socket.socket | None = None,
+    on_listening: Callable[[socket.socket], Callable[[], None]] | None = None,
 ) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, or SIGHUP (its terminal was closed) unless that
     is ignored (``nohup``); the handlers are installed when called from the main thread.
     Then stop gracefully: requests in flight are answered before this returns. The RSA key
-    pool is on unless ``limits.rsa_pool`` or KMSWORKBENCH_RSA_POOL says 0."""
+    pool is on unless ``limits.rsa_pool`` or KMSWORKBENCH_RSA_POOL says 0.
+
+    ``listening``: serve on this socket (bound and listening already) instead of binding one.
+    ``on_listening(socket)`` is called once the socket listens, before ``on_ready``; the
+    function it returns is called once serving has stopped (``serve --processes`` starts and
+    stops its other serving processes so)."""
     limits = limits or ServerLimits()
     if limits.rsa_pool is None:
         limits = dataclasses.replace(limits, rsa_pool=keypool.size_from_env())
-    server = KmsServer((host, port), app, limits, tls)
+    server = KmsServer((host, port), app, limits, tls, listening)
     previous: dict[int, object] = {}
+    after: Callable[[], None] | None = None
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         logger.info("stopping (%s); finishing requests in flight", signal.Signals(signum).name)
@@ -416,6 +426,8 @@ def serve_app_forever(
             for sig in _stop_signals():
                 previous[sig] = signal.signal(sig, _on_signal)
         bound_host, bound_port = server.server_address
+        if on_listening is not None:
+            after = on_listening(server.socket)
         if on_ready is not None:
             on_ready(endpoint_url_for(str(bound_host), int(bound_port), server.scheme))
         try:
@@ -425,6 +437,8 @@ def serve_app_forever(
     finally:
         server.request_stop()
         server.close_unstarted()
+        if after is not None:
+            after()
         for sig, handler in previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]
 

@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -309,3 +310,82 @@ def test_serve_under_nohup_outlives_its_terminal(tmp_path: Path) -> None:
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "stopping (SIGTERM)" in err
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    if not path.exists():
+        pytest.skip("no /proc children list here")
+    return [int(word) for word in path.read_text().split()]
+
+
+def _ended(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)  # another process's end: nothing to wait on but its pid
+    return False
+
+
+def _list_keys(folder: Path, url: str) -> int:
+    from .helpers import make_request, send
+
+    with Sandbox.open(folder) as sandbox:
+        access_key, secret_key = sandbox.access_key_id, sandbox.secret_access_key
+    request = make_request(
+        url,
+        "TrentService.ListKeys",
+        access_key=access_key,
+        secret_key=secret_key,
+        region="us-east-1",
+    )
+    return send(request).status
+
+
+@pytest.mark.skipif(os.name != "posix", reason="serve --processes needs POSIX")
+def test_serve_processes_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    folder = tmp_path / "served"
+    process, url, banner = start_serve(folder, "--processes", "2")
+    stopped = False
+    try:
+        assert "2 processes serve this port and folder" in "".join(banner)
+        (helper,) = _children(process.pid)
+        process.send_signal(signal.SIGSTOP)  # the parent cannot answer: the helper must
+        stopped = True
+        assert _list_keys(folder, url) == 200
+        process.send_signal(signal.SIGCONT)
+        stopped = False
+        assert _list_keys(folder, url) == 200
+    finally:
+        if stopped:
+            process.send_signal(signal.SIGCONT)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert err.count("stopping (SIGTERM)") == 2  # the parent and its helper
+    assert "Traceback" not in err and "Fatal" not in err
+    assert _ended(helper, within=5.0)
+    assert not (folder / "serve.json").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="serve --processes needs POSIX")
+def test_serve_helpers_stop_when_their_parent_is_killed(tmp_path: Path) -> None:
+    process, _, _ = start_serve(tmp_path / "served", "--processes", "3")
+    try:
+        helpers = _children(process.pid)
+        assert len(helpers) == 2
+    finally:
+        process.kill()
+        process.communicate(timeout=60)
+    assert all(_ended(pid, within=20.0) for pid in helpers)
+
+
+def test_serve_refuses_a_process_count_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["serve", "--port", "0", "--processes", "0", "--data-dir", str(tmp_path)])
+    assert code == cli.EXIT_USAGE
+    assert "--processes must be 1..64, not 0" in capsys.readouterr().err
