@@ -19,7 +19,6 @@ import errno
 import logging
 import os
 import shlex
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -328,12 +327,12 @@ def run(args: argparse.Namespace) -> int:
         return _serve_as_helper(sandbox, listen_fd, host, limits, tls_files, undo_logging)
     helpers_wanted = getattr(args, "processes", 1) - 1
 
-    def on_listening(listening: socket.socket) -> Callable[[], None]:
+    on_listening = None
+    if helpers_wanted > 0:
         from kmsworkbench.sandbox import serve_processes
 
         tail = _helper_args(args, folder, host, latency_ms, limits)
-        helpers = serve_processes.start_helpers(listening, helpers_wanted, tail)
-        return lambda: helpers.stop(timeout=limits.graceful_timeout + 5.0)
+        on_listening = serve_processes.starter(helpers_wanted, tail, limits.graceful_timeout + 5)
 
     try:
         serve_app_forever(
@@ -343,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
             on_ready=on_ready,
             limits=limits,
             tls=tls_files,
-            on_listening=on_listening if helpers_wanted > 0 else None,
+            on_listening=on_listening,
         )
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:

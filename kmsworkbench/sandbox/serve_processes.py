@@ -109,6 +109,29 @@ def start_helpers(listening: socket.socket, count: int, serve_args: Sequence[str
     return Helpers(processes)
 
 
+def starter(
+    count: int, serve_args: Sequence[str], timeout: float
+) -> Callable[[socket.socket], Callable[[], None]]:
+    """The ``on_listening`` hook of ``serve_app_forever`` for ``serve --processes``: start
+    ``count`` helpers on the socket, and give the function that stops them (``timeout`` for
+    their graceful stop). When they cannot be started, this process serves alone, and says
+    so in the log, rather than not at all."""
+
+    def start(listening: socket.socket) -> Callable[[], None]:
+        try:
+            helpers = start_helpers(listening, count, serve_args)
+        except OSError as exc:
+            logger.error(
+                "could not start %d more serving processes (%s); this one serves alone",
+                count,
+                exc,
+            )
+            return lambda: None
+        return lambda: helpers.stop(timeout)
+
+    return start
+
+
 def stop_with_parent(stop: Callable[[], None] | None = None) -> None:
     """In a helper: when standard input (the parent's pipe) closes, stop as SIGTERM would
     (``stop()``, by default a SIGTERM to this process, whose handler stops gracefully)."""
