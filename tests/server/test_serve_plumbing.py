@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
-from kmsworkbench.sandbox import sigv4
+from kmsworkbench.sandbox import Sandbox, sigv4
 from kmsworkbench.sandbox.http11 import CoalescingTransport
+from kmsworkbench.sandbox.server import ServerLimits, serve_app_background
 from kmsworkbench.sandbox.workpool import WorkPool
+
+from .helpers import make_request, send
 
 
 class FakeTransport:
@@ -287,7 +290,6 @@ def test_urgent_work_goes_before_work_queued_earlier() -> None:
 def test_only_a_connections_first_request_is_marked_first(monkeypatch: pytest.MonkeyPatch) -> None:
     from kmsworkbench.sandbox import asgi
     from kmsworkbench.sandbox.http11 import FIRST_ON_CONNECTION
-    from kmsworkbench.sandbox.server import serve_app_background
 
     marks: list[bool] = []
 
@@ -353,11 +355,6 @@ def _trail_request_ids(data_dir: Any, event_name: str) -> list[str]:
 def test_a_served_answer_waits_for_its_handed_over_record(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kmsworkbench.sandbox import Sandbox
-    from kmsworkbench.sandbox.server import serve_app_background
-
-    from .helpers import make_request, send
-
     sandbox = Sandbox.open(tmp_path / "data")
     handed: list[str] = []
     submit = sandbox.submit_record
@@ -394,11 +391,6 @@ def test_a_served_answer_waits_for_its_handed_over_record(
 def test_calls_queued_together_share_one_commit_and_each_answer_follows_it(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kmsworkbench.sandbox import Sandbox
-    from kmsworkbench.sandbox.server import ServerLimits, serve_app_background
-
-    from .helpers import make_request, send
-
     sandbox = Sandbox.open(tmp_path / "data")
     entered, gate = threading.Event(), threading.Event()
     real_handle = sandbox.handle
@@ -449,11 +441,6 @@ def test_calls_queued_together_share_one_commit_and_each_answer_follows_it(
 def test_a_held_record_is_committed_soon_though_every_thread_went_on_to_slow_calls(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kmsworkbench.sandbox import Sandbox
-    from kmsworkbench.sandbox.server import ServerLimits, serve_app_background
-
-    from .helpers import make_request, send
-
     sandbox = Sandbox.open(tmp_path / "data")
     gate = threading.Event()  # the slow calls (DescribeKey) wait for it
     slow_started = threading.Semaphore(0)
