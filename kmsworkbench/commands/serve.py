@@ -226,7 +226,8 @@ def run(args: argparse.Namespace) -> int:
             f"kmsworkbench serve: error: --latency-ms must be 0..60000, not {latency_ms}\n"
         )
         return EXIT_USAGE
-    problem = _processes_problem(getattr(args, "processes", 1))
+    processes: int = getattr(args, "processes", 1)
+    problem = _processes_problem(processes)
     if problem:
         sys.stderr.write(f"kmsworkbench serve: error: {problem}\n")
         return EXIT_USAGE
@@ -303,7 +304,6 @@ def run(args: argparse.Namespace) -> int:
             lines.append(f"  TLS: trust {tls_files.ca_bundle} (AWS_CA_BUNDLE, --ca-bundle)")
         if latency_ms:
             lines.append(f"  every answer waits {latency_ms} ms (--latency-ms)")
-        processes = getattr(args, "processes", 1)
         if processes > 1:
             lines.append(f"  {processes} processes serve this port and folder (--processes)")
         lines += [
@@ -325,14 +325,12 @@ def run(args: argparse.Namespace) -> int:
     )
     if listen_fd is not None:
         return _serve_as_helper(sandbox, listen_fd, host, limits, tls_files, undo_logging)
-    helpers_wanted = getattr(args, "processes", 1) - 1
-
     on_listening = None
-    if helpers_wanted > 0:
+    if processes > 1:
         from kmsworkbench.sandbox import serve_processes
 
         tail = _helper_args(args, folder, host, latency_ms, limits)
-        on_listening = serve_processes.starter(helpers_wanted, tail, limits.graceful_timeout + 5)
+        on_listening = serve_processes.starter(processes - 1, tail, limits.graceful_timeout + 5)
 
     try:
         serve_app_forever(

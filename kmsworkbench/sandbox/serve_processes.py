@@ -132,9 +132,9 @@ def starter(
     return start
 
 
-def stop_with_parent(stop: Callable[[], None] | None = None) -> None:
-    """In a helper: when standard input (the parent's pipe) closes, stop as SIGTERM would
-    (``stop()``, by default a SIGTERM to this process, whose handler stops gracefully)."""
+def stop_with_parent() -> None:
+    """In a helper: when standard input (the parent's pipe) closes, send this process
+    SIGTERM, whose handler (``serve_app_forever``'s) stops it gracefully."""
 
     def wait() -> None:
         # os.read on the descriptor, not sys.stdin: a daemon thread blocked in a buffered
@@ -144,10 +144,7 @@ def stop_with_parent(stop: Callable[[], None] | None = None) -> None:
                 pass
         except OSError:
             pass
-        if stop is not None:
-            stop()
-        else:
-            os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=wait, name="kms-serve-parent", daemon=True).start()
 
